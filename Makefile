@@ -1,0 +1,42 @@
+# Two self-sufficient entry points: `make run` and `make test`. Each creates the virtual
+# environment in .venv and installs what is missing before doing its job.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.foodvision-installed
+KERAS_BACKEND ?= jax
+export KERAS_BACKEND
+
+# Test data and offline weights sit beside the repository in this project's CI; override
+# FOODVISION_TEST_DATA / FOODVISION_WEIGHTS_DIR to point elsewhere.
+FOODVISION_TEST_DATA ?= $(abspath ../shared/datasets/food101-mini5)
+FOODVISION_WEIGHTS_DIR ?= $(abspath ../shared/weights)
+export FOODVISION_TEST_DATA FOODVISION_WEIGHTS_DIR
+
+.PHONY: install run test lint bench-pipeline clean
+
+$(STAMP): pyproject.toml constraints/test.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints/test.txt -e ".[dev,torch]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/foodvision data synthetic
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench-pipeline: $(STAMP)
+	$(BIN)/python benchmarks/pipeline.py --data $(FOODVISION_TEST_DATA)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

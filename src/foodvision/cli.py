@@ -1,0 +1,164 @@
+"""The ``foodvision`` command.
+
+The command picks the Keras backend before Keras is imported: ``--backend`` if given,
+else ``KERAS_BACKEND`` from the environment, else ``jax``.
+
+Example:
+    $ foodvision data synthetic
+    $ foodvision data path/to/food-101 --image-size 224
+
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+BACKENDS = ("jax", "tensorflow", "torch")
+DATA_CHOICES_HELP = "a class-per-folder or Food-101 folder, 'food101' (download) or 'synthetic'"
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported as one line without a traceback."""
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    parts = text.lower().replace("x", ",").split(",")
+    try:
+        values = [int(p) for p in parts if p.strip()]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected N or HxW, got {text!r}") from err
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2 or min(values) < 8:
+        raise argparse.ArgumentTypeError(f"expected N or HxW with sides >= 8, got {text!r}")
+    return values[0], values[1]
+
+
+def _class_list(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, default_size: int = 128) -> None:
+    """Arguments shared by every command that loads a dataset."""
+    parser.add_argument("data", help=DATA_CHOICES_HELP)
+    parser.add_argument(
+        "--image-size",
+        type=_image_size,
+        default=(default_size, default_size),
+        metavar="N|HxW",
+        help="image size after resizing (default %(default)s)",
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--validation-split", type=float, default=0.2)
+    parser.add_argument(
+        "--test-split",
+        type=float,
+        default=0.2,
+        help="test fraction for class-per-folder data (Food-101 uses its own)",
+    )
+    parser.add_argument(
+        "--classes", type=_class_list, default=None, help="comma-separated subset of classes"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--download", action="store_true", help="download Food-101 when it is not found"
+    )
+
+
+def load_data(args: argparse.Namespace):
+    """Load the dataset named by ``args.data`` (see :func:`add_data_arguments`)."""
+    import foodvision as fv
+    from foodvision.data.food101 import find_food101_root
+
+    common = dict(image_size=args.image_size, batch_size=args.batch_size, seed=args.seed)
+    if args.data == "synthetic":
+        if args.classes:
+            raise UsageError("--classes does not apply to the synthetic dataset")
+        return fv.load_synthetic(**common)
+    if args.data == "food101":
+        return fv.load_food101(
+            None,
+            args.classes,
+            download=args.download,
+            validation_split=args.validation_split,
+            **common,
+        )
+    if not os.path.exists(args.data):
+        raise UsageError(f"--data {args.data!r} does not exist; give {DATA_CHOICES_HELP}")
+    try:
+        root = find_food101_root(args.data)
+    except FileNotFoundError:
+        return fv.load_image_folder(
+            args.data,
+            classes=args.classes,
+            validation_split=args.validation_split,
+            test_split=args.test_split,
+            **common,
+        )
+    return fv.load_food101(root, args.classes, validation_split=args.validation_split, **common)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Print classes, counts per split and skipped files of a dataset."""
+    data = load_data(args)
+    print(data.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``foodvision`` command."""
+    parser = argparse.ArgumentParser(
+        prog="foodvision",
+        description="Image classification with Keras 3: data, models, training, reports.",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="Keras backend (default: $KERAS_BACKEND, else jax)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    data = commands.add_parser("data", help="summarise a dataset: classes, counts, skipped files")
+    add_data_arguments(data)
+    data.set_defaults(handler=cmd_data)
+    return parser
+
+
+def select_backend(requested: str | None) -> str:
+    """Set ``KERAS_BACKEND`` (``requested``, else the environment's, else ``jax``)."""
+    backend = requested or os.environ.get("KERAS_BACKEND") or "jax"
+    os.environ["KERAS_BACKEND"] = backend
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != backend:
+            raise UsageError(f"keras was already imported with backend {keras.backend.backend()!r}")
+    return backend
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``foodvision`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        select_backend(args.backend)
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("foodvision: interrupted", file=sys.stderr)
+        return 130
+    except (UsageError, ValueError, FileNotFoundError, OSError) as err:
+        if args.debug:
+            raise
+        print(f"foodvision {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

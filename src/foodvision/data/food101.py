@@ -1,0 +1,267 @@
+"""Food-101 (Bossard et al., ECCV 2014) in its official layout, with download.
+
+Layout::
+
+    food-101/
+      images/<class>/<id>.jpg
+      meta/classes.txt   one class name per line
+      meta/train.txt     <class>/<id> per line (no extension)
+      meta/test.txt      <class>/<id> per line: the official test split
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from foodvision.data.checks import is_image_file
+from foodvision.data.folders import list_class_folders, select_classes
+from foodvision.data.image_data import ImageData
+from foodvision.data.sources import (
+    build_image_data,
+    carve_split,
+    check_fraction,
+    check_labelled_files,
+    require_directory,
+)
+
+FOOD101_URL = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz"
+"""The official archive (about 5 GB)."""
+FOOD101_MD5 = "85eeb15f3717b99a5da872d97d918f87"
+"""MD5 of the official archive."""
+FOOD101_DIRNAME = "food-101"
+
+
+def default_food101_dir() -> str:
+    """Where :func:`download_food101` puts the dataset by default (Keras's cache)."""
+    import keras
+
+    return os.path.join(keras.config.keras_home(), "datasets")
+
+
+def find_food101_root(path: str | os.PathLike) -> str:
+    """Return the Food-101 root at ``path`` or inside it (``path/food-101``).
+
+    Raises:
+        FileNotFoundError: If ``path`` is missing or holds no ``meta/`` and ``images/``.
+
+    """
+    root = require_directory(path, "Food-101 folder")
+    for candidate in (root, os.path.join(root, FOOD101_DIRNAME)):
+        if os.path.isdir(os.path.join(candidate, "meta")) and os.path.isdir(
+            os.path.join(candidate, "images")
+        ):
+            return candidate
+    raise FileNotFoundError(
+        f"{root!r} is not a Food-101 folder: expected images/<class>/<id>.jpg and "
+        "meta/train.txt, meta/test.txt (meta/ or images/ is missing). For a "
+        "class-per-folder dataset use load_image_folder instead."
+    )
+
+
+def _safe_extract(archive: str, destination: str) -> None:
+    """Extract a tar archive refusing absolute paths, '..' and links leaving the target."""
+    with tarfile.open(archive) as tar:
+        try:
+            tar.extractall(destination, filter="data")
+        except tarfile.FilterError as err:
+            raise ValueError(
+                f"refusing to extract {archive!r}: {err} (unsafe path or link in the archive)"
+            ) from err
+
+
+def download_food101(
+    directory: str | os.PathLike | None = None,
+    *,
+    origin: str = FOOD101_URL,
+    file_hash: str | None = FOOD101_MD5,
+) -> str:
+    """Download and extract the official Food-101 archive, once.
+
+    The archive is fetched with ``keras.utils.get_file`` (progress bar, hash check; a
+    partial or corrupted download is fetched again) and extracted with tarfile's
+    ``data`` filter into a temporary folder that is renamed into place, so an
+    interrupted extraction never leaves a half-written dataset.
+
+    Args:
+        directory: Folder for the archive and the extracted ``food-101/``; default
+            ``~/.keras/datasets``.
+        origin: URL of the archive.
+        file_hash: Expected MD5 or SHA-256 of the archive; ``None`` skips the check.
+
+    Returns:
+        The Food-101 root (``<directory>/food-101``).
+
+    Example:
+        >>> root = download_food101()  # doctest: +SKIP
+
+    """
+    import keras
+
+    directory = os.path.abspath(os.fspath(directory or default_food101_dir()))
+    target = os.path.join(directory, FOOD101_DIRNAME)
+    if os.path.isdir(os.path.join(target, "meta")):
+        return target
+    os.makedirs(directory, exist_ok=True)
+    archive = keras.utils.get_file(
+        fname=f"{FOOD101_DIRNAME}.tar.gz",
+        origin=origin,
+        file_hash=file_hash,
+        cache_dir=directory,
+        cache_subdir="",
+    )
+    staging = tempfile.mkdtemp(prefix=".food-101-extract-", dir=directory)
+    try:
+        _safe_extract(archive, staging)
+        extracted = find_food101_root(staging)
+        os.replace(extracted, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: a Food-101 folder needs meta/train.txt and meta/test.txt"
+        )
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ValueError(f"{path} is empty: it should list <class>/<id> entries, one per line")
+    return lines
+
+
+def _split_entries(
+    root: Path, split: str, class_names: Sequence[str], class_files: dict[str, dict[str, str]]
+) -> tuple[list[str], list[int], list[tuple[str, str]]]:
+    """Paths and labels of the chosen classes listed in ``meta/<split>.txt``."""
+    list_file = root / "meta" / f"{split}.txt"
+    index = {name: i for i, name in enumerate(class_names)}
+    paths: list[str] = []
+    labels: list[int] = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    missing: list[str] = []
+    for entry in _read_lines(list_file):
+        class_name, _, stem = entry.rpartition("/")
+        if class_name not in index:
+            continue
+        if entry in seen:
+            skipped.append((entry, f"duplicate entry in meta/{split}.txt"))
+            continue
+        seen.add(entry)
+        filename = class_files[class_name].get(stem)
+        if filename is None:
+            missing.append(entry)
+            continue
+        paths.append(str(root / "images" / class_name / filename))
+        labels.append(index[class_name])
+    if missing:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise FileNotFoundError(
+            f"meta/{split}.txt lists {len(missing)} image(s) that are not in "
+            f"{root / 'images'}: {shown}. The dataset is incomplete: download or extract it "
+            "again, or remove those lines."
+        )
+    return paths, labels, skipped
+
+
+def load_food101(
+    root: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    *,
+    download: bool = False,
+    image_size: Sequence[int] = (128, 128),
+    batch_size: int = 32,
+    validation_split: float = 0.2,
+    seed: int = 0,
+    **pipeline_options: Any,
+) -> ImageData:
+    """Load Food-101 (or any dataset in its layout) with the official test split.
+
+    The validation split is carved from the official training list, stratified per
+    class and seeded; the test split is ``meta/test.txt``. Files that cannot be decoded
+    are skipped and listed in ``ImageData.skipped``.
+
+    Args:
+        root: The ``food-101`` folder or its parent; default ``~/.keras/datasets``.
+        classes: Subset of classes, in label order; default all in ``meta/classes.txt``.
+        download: Fetch the official archive (about 5 GB) when ``root`` has no dataset.
+        image_size: ``(height, width)`` of the output images.
+        batch_size: Images per batch.
+        validation_split: Fraction of each class's training images used for validation.
+        seed: Seed of the validation split and of the training shuffle.
+        **pipeline_options: ``cache``, ``resize``, ``interpolation``, ``antialias``,
+            ``jpeg_downscale``, ``augment`` (see :func:`make_file_dataset`).
+
+    Returns:
+        An :class:`ImageData`.
+
+    Raises:
+        FileNotFoundError: If the folder, ``meta/`` or listed images are missing.
+        ValueError: For an unknown class, fewer than 2 classes, an empty list file or an
+            image listed in both train and test.
+
+    Example:
+        >>> data = fv.load_food101("food-101", classes=["pizza", "sushi"])  # doctest: +SKIP
+
+    """
+    validation_split = check_fraction("validation_split", validation_split)
+    location = os.fspath(root) if root is not None else default_food101_dir()
+    if download and not _has_dataset(location):
+        location = download_food101(location)
+    elif not os.path.isdir(location):
+        raise FileNotFoundError(
+            f"Food-101 folder {location!r} not found: it does not exist. Pass download=True "
+            "to fetch the official archive, or point root at an extracted copy."
+        )
+    base = Path(find_food101_root(location))
+    classes_file = base / "meta" / "classes.txt"
+    available = (
+        _read_lines(classes_file)
+        if classes_file.is_file()
+        else list_class_folders(str(base / "images"))
+    )
+    class_names = select_classes(available, classes, str(base))
+    class_files: dict[str, dict[str, str]] = {}
+    for name in class_names:
+        folder = base / "images" / name
+        names = sorted(os.listdir(folder)) if folder.is_dir() else []
+        class_files[name] = {os.path.splitext(n)[0]: n for n in names if is_image_file(n)}
+
+    train_paths, train_labels, skipped = _split_entries(base, "train", class_names, class_files)
+    test_paths, test_labels, test_skipped = _split_entries(base, "test", class_names, class_files)
+    overlap = set(train_paths) & set(test_paths)
+    if overlap:
+        raise ValueError(
+            f"{len(overlap)} image(s) are listed in both meta/train.txt and meta/test.txt "
+            f"(e.g. {sorted(overlap)[0]}); remove them from one list so the test set stays unseen"
+        )
+    train_images, train_labels, bad_train = check_labelled_files(train_paths, train_labels)
+    test_images, test_labels, bad_test = check_labelled_files(test_paths, test_labels)
+    val, train = carve_split(train_images, train_labels, validation_split, seed)
+    return build_image_data(
+        {"train": train, "val": val, "test": (test_images, test_labels)},
+        class_names,
+        skipped=skipped + test_skipped + bad_train + bad_test,
+        total_files=len(train_paths) + len(test_paths),
+        source=f"Food-101 {base}",
+        image_size=image_size,
+        batch_size=batch_size,
+        seed=seed,
+        **pipeline_options,
+    )
+
+
+def _has_dataset(location: str) -> bool:
+    try:
+        find_food101_root(location)
+    except FileNotFoundError:
+        return False
+    return True

@@ -1,0 +1,348 @@
+"""The tf.data input pipeline: decode, resize, cache, shuffle, batch, augment, prefetch.
+
+The pipeline runs in TensorFlow's tf.data runtime whatever the Keras backend is; its
+batches feed ``model.fit`` on JAX, TensorFlow and PyTorch alike.
+
+Order of the stages for a training split::
+
+    files -> [shuffle files if not cached] -> decode + resize (parallel) -> cache
+          -> [shuffle images if cached] -> batch -> augment (optional) -> prefetch
+
+With a cache, the second and later epochs never decode again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foodvision.data.checks import CheckedImage
+
+RESIZE_MODES = ("stretch", "crop", "pad")
+"""How an image is brought to the target size: ``stretch`` ignores the aspect ratio,
+``crop`` cuts the largest centred region of the target's aspect ratio, ``pad`` keeps
+the whole image and fills the borders with black."""
+
+_JPEG_RATIOS = (1, 2, 4, 8)
+_AUTO_CACHE_FRACTION = 0.25
+_AUTO_CACHE_FALLBACK_BYTES = 2 * 1024**3
+
+Augment = Callable[[Any, Any], tuple[Any, Any]]
+
+
+def validate_image_size(image_size: Sequence[int]) -> tuple[int, int]:
+    """Return ``image_size`` as ``(height, width)`` or raise a clear ``ValueError``.
+
+    Example:
+        >>> validate_image_size([96, 128])
+        (96, 128)
+
+    """
+    try:
+        height, width = (int(v) for v in image_size)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"image_size must be (height, width), got {image_size!r}") from err
+    if height < 8 or width < 8:
+        raise ValueError(f"image_size must be at least 8x8 pixels, got {height}x{width}")
+    return height, width
+
+
+def _memory_budget() -> int:
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return _AUTO_CACHE_FALLBACK_BYTES
+    return int(total * _AUTO_CACHE_FRACTION)
+
+
+def resolve_cache(
+    cache: bool | str | os.PathLike | None, num_images: int, image_size: tuple[int, int]
+) -> str | None:
+    """Decide where decoded images are cached.
+
+    Args:
+        cache: ``"auto"`` caches in memory when the decoded split takes at most a quarter
+            of the machine's memory, else streams from disk; ``True``/``"memory"``
+            always caches in memory; ``False``/``None`` never caches; any other string or
+            path is a directory for an on-disk cache.
+        num_images: Images in the split.
+        image_size: ``(height, width)`` after resizing.
+
+    Returns:
+        ``None`` (no cache), ``""`` (memory) or a directory path.
+
+    Example:
+        >>> resolve_cache("auto", 1000, (128, 128))
+        ''
+
+    """
+    if cache is None or cache is False:
+        return None
+    if cache is True or cache == "memory":
+        return ""
+    if cache == "auto":
+        needed = num_images * image_size[0] * image_size[1] * 3
+        return "" if needed <= _memory_budget() else None
+    return os.fspath(cache)
+
+
+def jpeg_ratio(image: CheckedImage, image_size: tuple[int, int]) -> int:
+    """Largest JPEG DCT downscale (1, 2, 4 or 8) that still covers ``image_size``.
+
+    Decoding a JPEG at 1/2, 1/4 or 1/8 scale is much cheaper than decoding it whole and
+    then shrinking it; it is used only when the scaled image is still at least as large
+    as the target in both dimensions.
+
+    Example:
+        >>> jpeg_ratio(CheckedImage("a.jpg", 512, 384, "JPEG"), (96, 96))
+        4
+
+    """
+    if image.format != "JPEG" or image.inline_png:
+        return 1
+    ratio = 1
+    for candidate in _JPEG_RATIOS:
+        if image.height // candidate >= image_size[0] and image.width // candidate >= image_size[1]:
+            ratio = candidate
+    return ratio
+
+
+def resize_image(
+    image: Any,
+    image_size: tuple[int, int],
+    resize: str = "stretch",
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+) -> Any:
+    """Resize one ``HxWx3`` image tensor to ``image_size`` and return it as ``uint8``.
+
+    Args:
+        image: ``tf.Tensor`` of shape ``(H, W, 3)``, any numeric dtype in 0..255.
+        image_size: Target ``(height, width)``.
+        resize: One of :data:`RESIZE_MODES`.
+        interpolation: A ``tf.image.ResizeMethod`` name such as ``"bilinear"``,
+            ``"bicubic"``, ``"area"`` or ``"nearest"``.
+        antialias: Low-pass filter when shrinking (slower, smoother).
+
+    Returns:
+        ``tf.Tensor`` of shape ``image_size + (3,)``, ``uint8``.
+
+    Example:
+        >>> resize_image(tf.zeros((10, 20, 3)), (8, 8), "pad").shape  # doctest: +SKIP
+        TensorShape([8, 8, 3])
+
+    """
+    import tensorflow as tf
+
+    height, width = image_size
+    if resize == "crop":
+        shape = tf.shape(image)
+        h = tf.cast(shape[0], tf.float32)
+        w = tf.cast(shape[1], tf.float32)
+        aspect = width / height
+        crop_h = tf.cast(tf.round(tf.minimum(h, w / aspect)), tf.int32)
+        crop_w = tf.cast(tf.round(tf.minimum(w, h * aspect)), tf.int32)
+        top = (shape[0] - crop_h) // 2
+        left = (shape[1] - crop_w) // 2
+        image = image[top : top + crop_h, left : left + crop_w]
+        resized = tf.image.resize(image, image_size, method=interpolation, antialias=antialias)
+    elif resize == "pad":
+        resized = tf.image.resize_with_pad(
+            tf.cast(image, tf.float32), height, width, method=interpolation, antialias=antialias
+        )
+    else:
+        resized = tf.image.resize(image, image_size, method=interpolation, antialias=antialias)
+    resized = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+    resized.set_shape((height, width, 3))
+    return resized
+
+
+def _decode_file(path: Any, inline_png: Any, ratio_index: Any) -> Any:
+    import tensorflow as tf
+
+    data = tf.cond(
+        tf.strings.length(inline_png) > 0, lambda: inline_png, lambda: tf.io.read_file(path)
+    )
+
+    def full() -> Any:
+        return tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8)
+
+    def scaled(ratio: int) -> Callable[[], Any]:
+        return lambda: tf.io.decode_jpeg(data, channels=3, ratio=ratio)
+
+    branches = [full] + [scaled(r) for r in _JPEG_RATIOS[1:]]
+    image = tf.switch_case(ratio_index, branches)
+    image.set_shape((None, None, 3))
+    return image
+
+
+def _cache_key(images: Sequence[CheckedImage], settings: tuple) -> str:
+    digest = hashlib.sha256(repr(settings).encode())
+    for image in images:
+        digest.update(image.path.encode())
+        digest.update(b"\0")
+        if image.inline_png:
+            digest.update(hashlib.sha256(image.inline_png).digest())
+    return digest.hexdigest()[:16]
+
+
+def _finish(
+    dataset: Any,
+    *,
+    cache: str | None,
+    cache_name: str,
+    shuffle: bool,
+    seed: int,
+    size: int,
+    batch_size: int,
+    augment: Augment | None,
+) -> Any:
+    import tensorflow as tf
+
+    if cache is not None:
+        if cache:
+            Path(cache).mkdir(parents=True, exist_ok=True)
+            dataset = dataset.cache(os.path.join(cache, cache_name))
+        else:
+            dataset = dataset.cache()
+        if shuffle:
+            dataset = dataset.shuffle(size, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def make_file_dataset(
+    images: Sequence[CheckedImage],
+    labels: Sequence[int],
+    *,
+    image_size: tuple[int, int],
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int = 0,
+    cache: bool | str | os.PathLike | None = "auto",
+    resize: str = "stretch",
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+    jpeg_downscale: bool = True,
+    augment: Augment | None = None,
+    name: str = "split",
+) -> Any:
+    """Build the batched ``tf.data.Dataset`` of ``(uint8 images, int32 labels)`` for files.
+
+    Args:
+        images: Files that passed :func:`foodvision.data.checks.check_images`.
+        labels: Class index per file.
+        image_size: ``(height, width)`` of the output images.
+        batch_size: Images per batch (the last batch may be smaller).
+        shuffle: Reshuffle every epoch (training split), seeded by ``seed``.
+        seed: Shuffle seed.
+        cache: See :func:`resolve_cache`.
+        resize: One of :data:`RESIZE_MODES`.
+        interpolation: Resize method name (see :func:`resize_image`).
+        antialias: Low-pass filter when shrinking.
+        jpeg_downscale: Decode large JPEGs at 1/2, 1/4 or 1/8 scale when that still
+            covers ``image_size`` (much faster; see :func:`jpeg_ratio`).
+        augment: Optional function mapped on every batch, ``(images, labels) ->
+            (images, labels)``.
+        name: Split name, used in the on-disk cache file name.
+
+    Returns:
+        A ``tf.data.Dataset``.
+
+    Example:
+        >>> ds = make_file_dataset(checked, labels, image_size=(128, 128))  # doctest: +SKIP
+
+    """
+    import tensorflow as tf
+
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"unknown resize mode {resize!r}; choose one of {', '.join(RESIZE_MODES)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    image_size = validate_image_size(image_size)
+    ratios = [jpeg_ratio(i, image_size) if jpeg_downscale else 1 for i in images]
+    slices = (
+        [i.path for i in images],
+        [i.inline_png for i in images],
+        np.asarray([_JPEG_RATIOS.index(r) for r in ratios], dtype=np.int32),
+        np.asarray(labels, dtype=np.int32),
+    )
+    dataset = tf.data.Dataset.from_tensor_slices(slices)
+    resolved_cache = resolve_cache(cache, len(images), image_size)
+    if shuffle and resolved_cache is None:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+
+    def load(path: Any, inline_png: Any, ratio_index: Any, label: Any) -> tuple[Any, Any]:
+        image = _decode_file(path, inline_png, ratio_index)
+        return resize_image(image, image_size, resize, interpolation, antialias), label
+
+    dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    settings = (name, image_size, resize, interpolation, antialias, jpeg_downscale)
+    return _finish(
+        dataset,
+        cache=resolved_cache,
+        cache_name=f"{name}-{_cache_key(images, settings)}",
+        shuffle=shuffle,
+        seed=seed,
+        size=len(images),
+        batch_size=batch_size,
+        augment=augment,
+    )
+
+
+def make_array_dataset(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int = 0,
+    augment: Augment | None = None,
+) -> Any:
+    """Build the batched ``tf.data.Dataset`` for images already in memory.
+
+    Args:
+        images: ``uint8`` array ``(N, H, W, 3)``.
+        labels: ``int`` array ``(N,)``.
+        batch_size: Images per batch.
+        shuffle: Reshuffle every epoch, seeded by ``seed``.
+        seed: Shuffle seed.
+        augment: Optional function mapped on every batch.
+
+    Returns:
+        A ``tf.data.Dataset``.
+
+    Example:
+        >>> ds = make_array_dataset(np.zeros((4, 8, 8, 3), np.uint8), np.arange(4))
+        >>> [tuple(x.shape) for x, _ in ds]
+        [(4, 8, 8, 3)]
+
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images)
+    labels = np.asarray(labels, dtype=np.int32)
+    if images.ndim != 4 or images.shape[-1] != 3 or len(images) != len(labels):
+        raise ValueError(
+            f"expected images (N, H, W, 3) and N labels, got {images.shape} and {labels.shape}"
+        )
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return _finish(
+        dataset,
+        cache=None,
+        cache_name="",
+        shuffle=False,
+        seed=seed,
+        size=len(images),
+        batch_size=batch_size,
+        augment=augment,
+    )

@@ -1,0 +1,48 @@
+import subprocess
+import sys
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "foodvision.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_data_synthetic_summary():
+    result = run_cli("data", "synthetic", "--image-size", "32")
+    assert result.returncode == 0, result.stderr
+    assert "classes: 5" in result.stdout and "pizza" in result.stdout
+    assert "skipped: 0 file(s)" in result.stdout
+
+
+def test_missing_data_is_one_line_without_traceback(tmp_path):
+    result = run_cli("data", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_arguments_exit_non_zero():
+    assert run_cli("data", "synthetic", "--image-size", "abc").returncode == 2
+    assert run_cli("nonsense").returncode == 2
+    assert run_cli("--backend", "theano", "data", "synthetic").returncode == 2
+
+
+def test_backend_defaults_to_jax_and_import_does_not_set_it():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    code = (
+        "import os, foodvision, foodvision.cli as c; assert 'KERAS_BACKEND' not in os.environ;"
+        "print(c.select_backend(None)); import keras; print(keras.backend.backend())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["jax", "jax"]
