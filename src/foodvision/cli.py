@@ -108,6 +108,56 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a registered model on a dataset, keeping checkpoints in ``--out``."""
+    import json
+    from pathlib import Path
+
+    import foodvision as fv
+
+    spec = fv.get_model_spec(args.model)  # unknown names fail here, before any loading
+    if args.image_size is None:
+        args.image_size = tuple(spec.input_shape[:2])
+    data = load_data(args)
+    model = fv.build_model(
+        args.model, num_classes=data.num_classes, input_shape=(*data.image_size, 3)
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "class_names.json").write_text(json.dumps(list(data.class_names)) + "\n")
+    history = fv.train(
+        model,
+        data,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        schedule=args.schedule,
+        augmentation=args.augmentation,
+        early_stopping=args.early_stopping,
+        checkpoint_dir=out,
+        resume=args.resume,
+        seed=args.seed,
+    )
+    last = {k: round(v[-1], 4) for k, v in history.history.items()}
+    print(f"trained {args.model} for {len(history.epoch)} epochs: {last}")
+    print(f"best model: {out / 'best.keras'}; history: {out / 'history.csv'}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Print the top-k classes of each image."""
+    from foodvision.predict import predict_files
+
+    for path, top in predict_files(
+        args.model, args.images, top_k=args.top_k, class_names=args.classes
+    ):
+        if isinstance(top, str):
+            print(f"{path}: skipped ({top})")
+            continue
+        ranked = ", ".join(f"{name} {probability:.1%}" for name, probability in top)
+        print(f"{path}: {ranked}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``foodvision`` command."""
     parser = argparse.ArgumentParser(
@@ -127,7 +177,53 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="summarise a dataset: classes, counts, skipped files")
     add_data_arguments(data)
     data.set_defaults(handler=cmd_data)
+
+    train = commands.add_parser("train", help="train a model; checkpoints, history, best model")
+    train.add_argument("--model", required=True, help="a registered model name (see `models`)")
+    add_data_arguments(train, default_size=None, positional=False)
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--out", required=True, help="folder for checkpoints and history")
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--schedule", default="constant", choices=("constant", "cosine", "plateau"))
+    train.add_argument(
+        "--augmentation", default=None, help="augmentation preset: none, light, standard, strong"
+    )
+    train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE")
+    train.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="continue the run found in --out (default) or start over",
+    )
+    train.set_defaults(handler=cmd_train)
+
+    predict = commands.add_parser("predict", help="top-k classes of images with a saved model")
+    predict.add_argument("model", help="a .keras file saved by foodvision")
+    predict.add_argument("images", nargs="+", help="image files")
+    predict.add_argument("--top-k", type=int, default=3)
+    predict.add_argument(
+        "--classes",
+        type=_class_list,
+        default=None,
+        help="class names, comma-separated (default: class_names.json next to the model)",
+    )
+    predict.set_defaults(handler=cmd_predict)
+
+    models = commands.add_parser("models", help="list the registered models")
+    models.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern")
+    models.set_defaults(handler=cmd_models)
     return parser
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List registered models with their default input size and description."""
+    import foodvision as fv
+
+    for name in fv.list_models(args.pattern):
+        spec = fv.get_model_spec(name)
+        size = "x".join(str(v) for v in spec.input_shape[:2])
+        print(f"{name:<24} {size:>9}  {spec.description}")
+    return 0
 
 
 def select_backend(requested: str | None) -> str:

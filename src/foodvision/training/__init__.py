@@ -1,0 +1,5 @@
+"""Training: ``fv.train`` with resumable checkpoints."""
+
+from foodvision.training.fit import train
+
+__all__ = ["train"]

@@ -1,0 +1,120 @@
+"""Callbacks used by :func:`foodvision.train`: NaN guard, resumable state, early stopping."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from foodvision.training import state
+from foodvision.training.files import write_atomic
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training at the first batch whose loss is NaN or infinite, and say where.
+
+    After ``fit`` returns, :attr:`failure` is ``(epoch, batch, loss)`` or ``None``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failure: tuple[int, int, float] | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Remember the epoch, for the error message."""
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Stop at a non-finite loss."""
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.failure = (self._epoch, batch, float(loss))
+            self.model.stop_training = True
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """``keras.callbacks.EarlyStopping`` whose counters survive a resumed run."""
+
+    def __init__(
+        self, *args: Any, restored: dict | None = None, best_file: Path | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._restored = restored
+        self._best_file = best_file
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Reset as Keras does, then put back the counters of the interrupted run."""
+        super().on_train_begin(logs)
+        if not self._restored:
+            return
+        self.wait = int(self._restored["wait"])
+        self.best = float(self._restored["best"])
+        self.best_epoch = int(self._restored["best_epoch"])
+        if self.restore_best_weights and self._best_file and self._best_file.exists():
+            best = keras.saving.load_model(self._best_file, compile=False, safe_mode=True)
+            self.best_weights = best.get_weights()
+
+    def snapshot(self) -> dict:
+        """Counters to save with the training state."""
+        best = float(self.best) if self.best is not None else math.inf
+        return {"wait": self.wait, "best": best, "best_epoch": self.best_epoch}
+
+
+class TrainingState(keras.callbacks.Callback):
+    """Keep a checkpoint directory current after every epoch (see :mod:`.state`).
+
+    Writes, in this order, the best model (when the monitored value improved), the
+    history, the model and optimizer state, and last the pointer to that state, each
+    atomically.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        rows: list[dict],
+        monitor: str,
+        mode: str,
+        best: float | None,
+        guard: NaNGuard,
+        early_stopping: ResumableEarlyStopping | None,
+    ) -> None:
+        super().__init__()
+        self.directory = directory
+        self.rows = rows
+        self.monitor = monitor
+        self.mode = mode
+        self.best = best
+        self.guard = guard
+        self.early_stopping = early_stopping
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        return value < self.best if self.mode == "min" else value > self.best
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Persist the finished epoch."""
+        if self.guard.failure is not None:
+            return  # never persist the state of a diverged run
+        logs = dict(logs or {})
+        row = {"epoch": epoch, **{k: float(v) for k, v in logs.items()}}
+        row.setdefault("learning_rate", current_learning_rate(self.model))
+        self.rows.append(row)
+        value = logs.get(self.monitor)
+        if value is not None and math.isfinite(float(value)) and self._improved(float(value)):
+            self.best = float(value)
+            write_atomic(self.directory / state.BEST_FILE, self.model.save, suffix=".keras")
+        state.write_history(self.directory, self.rows)
+        extra = {"best": self.best, "monitor": self.monitor}
+        if self.early_stopping is not None:
+            extra["early_stopping"] = self.early_stopping.snapshot()
+        state.save_state(self.directory, self.model, epoch + 1, extra)
+
+
+def current_learning_rate(model: Any) -> float:
+    """Return the learning rate now (a schedule is evaluated at the current step)."""
+    rate = model.optimizer.learning_rate
+    return float(keras.ops.convert_to_numpy(rate))

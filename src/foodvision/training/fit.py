@@ -1,0 +1,316 @@
+"""``fv.train``: fit a model on an ImageData with sensible defaults, resumable."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from foodvision.training import state
+from foodvision.training.callbacks import (
+    NaNGuard,
+    ResumableEarlyStopping,
+    TrainingState,
+)
+from foodvision.training.placement import (
+    divisible_batches,
+    resolve_distribution,
+    training_copy,
+)
+from foodvision.training.schedules import learning_rate_schedule, make_optimizer
+
+
+def _num_outputs(model: Any) -> int | None:
+    shape = getattr(model, "output_shape", None)
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[-1], int):
+        return shape[-1]
+    return None
+
+
+def check_inputs(model: Any, data: Any, epochs: int) -> int:
+    """Validate the arguments of :func:`train` before anything runs.
+
+    Returns:
+        The number of training images.
+
+    Raises:
+        ValueError: For ``epochs < 1``, an empty training split, or a model whose number
+            of outputs differs from the number of classes.
+
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if getattr(data, "train", None) is None:
+        raise ValueError("data has no training split; load it with fv.load_* first")
+    num_train = sum(data.counts.get("train", {}).values())
+    if num_train == 0:
+        raise ValueError(f"the training split of {data.source or 'the data'} is empty")
+    outputs = _num_outputs(model)
+    if outputs is not None and outputs != data.num_classes:
+        raise ValueError(
+            f"the model predicts {outputs} classes but the data has {data.num_classes} "
+            f"({', '.join(data.class_names)}); build the model with num_classes="
+            f"{data.num_classes}"
+        )
+    return num_train
+
+
+def _checked_labels(dataset: Any, num_classes: int) -> Any:
+    """Fail with a clear message on the first batch holding a label outside the classes."""
+    import tensorflow as tf
+
+    def check(images: Any, labels: Any) -> tuple[Any, Any]:
+        if labels.shape.rank is not None and labels.shape.rank > 1:
+            return images, labels  # one-hot / mixed labels are produced by the library
+        ok = tf.debugging.assert_less(
+            tf.cast(labels, tf.int64),
+            tf.constant(num_classes, tf.int64),
+            message=f"label out of range: the data has {num_classes} classes",
+        )
+        ok2 = tf.debugging.assert_non_negative(labels, message="negative class label")
+        with tf.control_dependencies([ok, ok2]):
+            return tf.identity(images), labels
+
+    return dataset.map(check)
+
+
+def _verbosity(verbose: int | str) -> int:
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    return int(verbose)
+
+
+def compile_defaults(
+    model: Any,
+    *,
+    optimizer: Any,
+    learning_rate: Any,
+    mixed_labels: bool,
+    label_smoothing: float = 0.0,
+) -> None:
+    """Compile ``model`` with the library's defaults when it is not compiled yet.
+
+    Adam (or ``optimizer``), sparse categorical cross-entropy (categorical when
+    augmentation mixes labels into soft one-hot targets), accuracy.
+    """
+    if getattr(model, "compiled", False) and model.optimizer is not None:
+        return
+    loss = (
+        keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+        if mixed_labels
+        else keras.losses.SparseCategoricalCrossentropy()
+    )
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=["accuracy"]
+    )
+
+
+def train(
+    model: keras.Model,
+    data: Any,
+    epochs: int = 10,
+    *,
+    learning_rate: float = 1e-3,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    schedule: str = "constant",
+    warmup_epochs: int = 0,
+    augmentation: Any = None,
+    class_weight: dict[int, float] | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = True,
+    early_stopping: int | None = None,
+    monitor: str | None = None,
+    seed: int | None = None,
+    precision: str | None = None,
+    distribution: Any = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = "auto",
+) -> keras.callbacks.History:
+    """Train ``model`` on ``data.train``, validating on ``data.val``.
+
+    Compiles the model when it is not compiled yet (see :func:`compile_defaults`).
+    With ``checkpoint_dir``, the run keeps ``history.csv``, ``best.keras`` and a backup
+    of the model and optimizer after every epoch there; running the same call again
+    after a crash continues from the last finished epoch (``resume=True``).
+
+    Args:
+        model: A Keras model whose last layer has one output per class.
+        data: An :class:`~foodvision.ImageData`.
+        epochs: Total epochs of the run (a resumed run only runs the missing ones).
+        learning_rate: Peak learning rate (used when the model is not compiled).
+        optimizer: ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"`` or an optimizer.
+        schedule: ``"constant"``, ``"cosine"`` (with ``warmup_epochs`` of linear
+            warm-up) or ``"plateau"`` (halve the rate when ``monitor`` stalls).
+        warmup_epochs: Warm-up epochs of the cosine schedule.
+        augmentation: A preset name or layer from :func:`foodvision.augmentation`,
+            applied to training batches in the tf.data pipeline.
+        class_weight: Optional ``{class index: weight}``.
+        checkpoint_dir: Folder for history, best model and backups; ``None`` keeps
+            nothing on disk.
+        resume: Continue the run found in ``checkpoint_dir`` (``False`` starts over).
+        early_stopping: Stop after this many epochs without improvement of
+            ``monitor`` and restore the best weights; ``None`` never stops early.
+        monitor: Metric that picks the best epoch; default ``"val_accuracy"`` when
+            there is a validation split, else ``"accuracy"``.
+        seed: Seed for weight noise such as dropout (``keras.utils.set_random_seed``).
+        precision: ``"mixed_bfloat16"`` or ``"mixed_float16"`` trains a copy of the
+            model under that dtype policy (the output layer stays float32).
+        distribution: ``"data_parallel"`` (JAX backend: every device) or a
+            ``keras.distribution.Distribution``.
+        callbacks: Extra Keras callbacks.
+        verbose: ``"auto"`` (a progress bar in a terminal, one line per epoch
+            otherwise), 0, 1 or 2.
+
+    Returns:
+        The ``keras.callbacks.History``; with ``checkpoint_dir`` it holds every epoch
+        of the run, including those of earlier, interrupted attempts.
+
+    Raises:
+        ValueError: For bad arguments, a model/data mismatch, an empty training
+            split, or a checkpoint directory that belongs to another model.
+        FloatingPointError: If the loss becomes NaN or infinite.
+
+    Example:
+        >>> model = fv.build_model("baseline_cnn", num_classes=data.num_classes,
+        ...                        input_shape=(*data.image_size, 3))  # doctest: +SKIP
+        >>> history = fv.train(model, data, epochs=5,
+        ...                    checkpoint_dir="runs/baseline")  # doctest: +SKIP
+    """
+    num_train = check_inputs(model, data, epochs)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    train_ds, val_ds, mixed_labels = training_datasets(data, augmentation, seed)
+    monitor = monitor or ("val_accuracy" if val_ds is not None else "accuracy")
+    mode = "min" if "loss" in monitor else "max"
+    steps_per_epoch = math.ceil(num_train / data.batch_size)
+    rate = learning_rate_schedule(
+        schedule, learning_rate, steps_per_epoch * epochs, warmup_epochs * steps_per_epoch
+    )
+    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    guard = NaNGuard()
+    distribution = resolve_distribution(distribution)
+    train_ds = divisible_batches(train_ds, distribution)
+    val_ds = divisible_batches(val_ds, distribution)
+    with training_copy(model, precision, distribution) as net:
+        compile_defaults(net, optimizer=optimizer, learning_rate=rate, mixed_labels=mixed_labels)
+        latest, rows = _restore(directory, net, resume)
+        initial_epoch = int(latest["epoch"]) if latest else 0
+        finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
+        history = keras.callbacks.History()
+        history.set_model(net)
+        if not finished:
+            run_callbacks = _callbacks(
+                guard,
+                directory,
+                rows,
+                latest,
+                schedule=schedule,
+                monitor=monitor,
+                mode=mode,
+                early_stopping=early_stopping,
+            )
+            history = net.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                class_weight=class_weight,
+                callbacks=[*run_callbacks, *callbacks],
+                verbose=_verbosity(verbose),
+                shuffle=False,  # the tf.data pipeline shuffles
+            )
+        stopped_early = not finished and net.stop_training
+    if guard.failure is not None:
+        epoch, batch, loss = guard.failure
+        raise FloatingPointError(
+            f"the training loss became {loss} at epoch {epoch + 1}, batch {batch + 1}; "
+            f"nothing of that epoch was saved. Try a lower learning_rate (now "
+            f"{learning_rate}), check the data for NaN or infinite values, or clip "
+            "gradients (compile with an optimizer that has clipnorm=1.0)"
+        )
+    if directory is not None:
+        if stopped_early:
+            _mark_stopped_early(directory)
+        history.history = state.history_as_dict(rows)
+        history.epoch = [row["epoch"] for row in rows]
+    return history
+
+
+def training_datasets(data: Any, augmentation: Any, seed: int | None) -> tuple[Any, Any, bool]:
+    """Training and validation datasets with augmentation and label checks applied.
+
+    Returns:
+        ``(train, val, mixed_labels)``; ``mixed_labels`` is true when the augmentation
+        turns labels into soft one-hot targets (MixUp, CutMix).
+    """
+    train_ds = data.train
+    mixed_labels = False
+    if augmentation is not None:
+        from foodvision.augment import apply_augmentation, augmentation_layer, mixes_labels
+
+        layer = augmentation_layer(augmentation, seed=seed or 0)
+        mixed_labels = mixes_labels(layer)
+        train_ds = apply_augmentation(train_ds, layer, data.num_classes)
+    train_ds = _checked_labels(train_ds, data.num_classes)
+    val_ds = _checked_labels(data.val, data.num_classes) if data.val is not None else None
+    return train_ds, val_ds, mixed_labels
+
+
+def _restore(directory: Path | None, model: Any, resume: bool) -> tuple[dict | None, list[dict]]:
+    """Check the checkpoint directory and load its state: ``(latest, history rows)``."""
+    if directory is None:
+        return None, []
+    if not resume:
+        state.reset_directory(directory)
+    state.check_run_file(directory, model)
+    latest = state.load_state(directory, model)
+    rows = state.read_history(directory, int(latest["epoch"])) if latest else []
+    return latest, rows
+
+
+def _callbacks(
+    guard: NaNGuard,
+    directory: Path | None,
+    rows: list[dict],
+    latest: dict | None,
+    *,
+    schedule: str,
+    monitor: str,
+    mode: str,
+    early_stopping: int | None,
+) -> list[keras.callbacks.Callback]:
+    """The library's callbacks, in the order they must run at the end of an epoch."""
+    result: list[keras.callbacks.Callback] = [guard]
+    if schedule == "plateau":
+        result.append(
+            keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5, patience=2)
+        )
+    stopper = None
+    if early_stopping is not None:
+        stopper = ResumableEarlyStopping(
+            monitor=monitor,
+            mode=mode,
+            patience=int(early_stopping),
+            restore_best_weights=True,
+            restored=(latest or {}).get("early_stopping"),
+            best_file=directory / state.BEST_FILE if directory is not None else None,
+        )
+        result.append(stopper)
+    if directory is not None:
+        best = (latest or {}).get("best")
+        result.append(TrainingState(directory, rows, monitor, mode, best, guard, stopper))
+    return result
+
+
+def _mark_stopped_early(directory: Path) -> None:
+    """Record that early stopping ended the run, so running it again does nothing."""
+    path = directory / state.BACKUP_DIR / state.LATEST_FILE
+    if path.exists():
+        latest = json.loads(path.read_text())
+        latest["stopped_early"] = True
+        state.write_text_atomic(path, json.dumps(latest, indent=2) + "\n")

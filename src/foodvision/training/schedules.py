@@ -1,0 +1,63 @@
+"""Optimizers and learning-rate schedules by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+SCHEDULES = ("constant", "cosine", "plateau")
+OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "sgd": keras.optimizers.SGD,
+    "rmsprop": keras.optimizers.RMSprop,
+}
+
+
+def learning_rate_schedule(
+    schedule: str, learning_rate: float, total_steps: int, warmup_steps: int = 0
+) -> Any:
+    """Return a learning rate or schedule for ``keras.optimizers``.
+
+    Args:
+        schedule: ``"constant"`` (also used by ``"plateau"``, whose reductions come from
+            a callback) or ``"cosine"`` (cosine decay to 0 over ``total_steps``, after a
+            linear warm-up from 0 over ``warmup_steps``).
+        learning_rate: Peak learning rate.
+        total_steps: Optimizer steps of the whole run.
+        warmup_steps: Linear warm-up steps (cosine only).
+
+    Example:
+        >>> rate = learning_rate_schedule("cosine", 1e-3, total_steps=1000, warmup_steps=100)
+
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    if schedule != "cosine":
+        return learning_rate
+    warmup_steps = min(max(0, int(warmup_steps)), max(total_steps - 1, 0))
+    decay_steps = max(1, total_steps - warmup_steps)
+    if warmup_steps == 0:
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps, warmup_target=learning_rate, warmup_steps=warmup_steps
+    )
+
+
+def make_optimizer(
+    optimizer: str | keras.optimizers.Optimizer, learning_rate: Any
+) -> keras.optimizers.Optimizer:
+    """Return an optimizer by name (``adam``, ``adamw``, ``sgd``, ``rmsprop``) or as given."""
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)} "
+            "or pass a keras.optimizers.Optimizer"
+        )
+    if optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=0.9)
+    return OPTIMIZERS[optimizer](learning_rate)

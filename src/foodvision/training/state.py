@@ -1,0 +1,182 @@
+"""The training state a resumed run needs: weights, optimizer, epoch, callback state.
+
+Layout of a checkpoint directory ``D``::
+
+    D/run.json               what model this directory belongs to (checked on resume)
+    D/history.csv            one row per finished epoch, whole across resumes
+    D/best.keras             the best model so far (``keras.saving.load_model``-able)
+    D/backup/latest.json     points at the newest complete state file
+    D/backup/state-<epoch>.npz   model + optimizer variables after that epoch
+
+Every file is written atomically (temporary file, fsync, rename) and ``latest.json``
+is written last, so a kill at any moment leaves a consistent, loadable state.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foodvision.training.files import write_atomic, write_text_atomic
+
+RUN_FILE = "run.json"
+HISTORY_FILE = "history.csv"
+BEST_FILE = "best.keras"
+BACKUP_DIR = "backup"
+LATEST_FILE = "latest.json"
+
+
+def model_fingerprint(model: Any) -> dict:
+    """Describe a model's architecture: name, input/output shapes, variable shapes.
+
+    Two models with the same fingerprint can exchange training state.
+    """
+    layers = [type(layer).__name__ for layer in model.layers]
+    shapes = layers + [f"{tuple(v.shape)}" for v in model.weights]
+    digest = hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
+    return {
+        "name": model.name,
+        "input_shape": _shape(getattr(model, "input_shape", None)),
+        "output_shape": _shape(getattr(model, "output_shape", None)),
+        "parameters": int(sum(np.prod(v.shape) for v in model.weights)),
+        "weights_digest": digest,
+    }
+
+
+def _shape(shape: Any) -> Any:
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [list(s) for s in shape]
+    return list(shape) if shape is not None else None
+
+
+def check_run_file(directory: Path, model: Any) -> None:
+    """Write ``run.json`` for a new directory, or check it matches ``model``.
+
+    Raises:
+        ValueError: If the directory holds a run of a different model.
+
+    """
+    current = model_fingerprint(model)
+    path = directory / RUN_FILE
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if saved.get("weights_digest") != current["weights_digest"]:
+            raise ValueError(
+                f"checkpoint_dir {str(directory)!r} holds a run of a different model "
+                f"({saved.get('name')}, {saved.get('parameters'):,} parameters, output "
+                f"{saved.get('output_shape')}) than {current['name']} "
+                f"({current['parameters']:,} parameters, output {current['output_shape']}); "
+                "use another directory, or pass resume=False to start this one over"
+            )
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(current, indent=2) + "\n")
+
+
+def training_variables(model: Any) -> list[Any]:
+    """List the variables a resumed run must restore: the model's, then the optimizer's."""
+    optimizer_variables = list(model.optimizer.variables) if model.optimizer else []
+    return list(model.variables) + optimizer_variables
+
+
+def save_state(directory: Path, model: Any, epoch: int, extra: dict) -> None:
+    """Save the state after ``epoch`` finished epochs, atomically, then point to it."""
+    backup = directory / BACKUP_DIR
+    backup.mkdir(parents=True, exist_ok=True)
+    variables = training_variables(model)
+    arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
+    state_name = f"state-{epoch}.npz"
+
+    def write(tmp: str) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        Path(tmp).write_bytes(buffer.getvalue())
+
+    write_atomic(backup / state_name, write)
+    latest = {"epoch": epoch, "state": state_name, "paths": [v.path for v in variables], **extra}
+    write_text_atomic(backup / LATEST_FILE, json.dumps(latest, indent=2) + "\n")
+    for old in backup.glob("state-*.npz"):
+        if old.name != state_name:
+            old.unlink(missing_ok=True)
+
+
+def load_state(directory: Path, model: Any) -> dict | None:
+    """Restore the newest saved state into ``model``; ``None`` when there is none.
+
+    The optimizer is built first so that its variables exist.
+
+    Raises:
+        ValueError: If the saved variables do not match the model's.
+
+    """
+    latest_path = directory / BACKUP_DIR / LATEST_FILE
+    if not latest_path.exists():
+        return None
+    latest = json.loads(latest_path.read_text())
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    variables = training_variables(model)
+    with np.load(directory / BACKUP_DIR / latest["state"]) as arrays:
+        if len(arrays.files) != len(variables):
+            raise ValueError(
+                f"the backup in {str(directory)!r} has {len(arrays.files)} variables but the "
+                f"model and optimizer have {len(variables)}; was the optimizer changed? Use "
+                "another checkpoint_dir or resume=False"
+            )
+        for i, variable in enumerate(variables):
+            variable.assign(arrays[f"v{i}"])
+    return latest
+
+
+def read_history(directory: Path, epochs: int) -> list[dict]:
+    """Rows of ``history.csv`` for the first ``epochs`` epochs (later rows are dropped)."""
+    path = directory / HISTORY_FILE
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        rows = [
+            {k: (int(v) if k == "epoch" else float(v)) for k, v in row.items() if v != ""}
+            for row in csv.DictReader(handle)
+        ]
+    return [row for row in rows if row["epoch"] < epochs]
+
+
+def write_history(directory: Path, rows: list[dict]) -> None:
+    """Rewrite ``history.csv`` with ``rows`` atomically (columns: epoch, then sorted)."""
+    columns = ["epoch"] + sorted({k for row in rows for k in row} - {"epoch"})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(v) for k, v in row.items()})
+    write_text_atomic(directory / HISTORY_FILE, buffer.getvalue())
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return value
+
+
+def reset_directory(directory: Path) -> None:
+    """Remove the files of a previous run (for ``resume=False``)."""
+    for name in (RUN_FILE, HISTORY_FILE, BEST_FILE):
+        (directory / name).unlink(missing_ok=True)
+    backup = directory / BACKUP_DIR
+    if backup.is_dir():
+        for path in backup.iterdir():
+            path.unlink()
+        backup.rmdir()
+
+
+def history_as_dict(rows: list[dict]) -> dict[str, list[float]]:
+    """``{"loss": [...], ...}`` from history rows, like ``keras.callbacks.History``."""
+    keys = sorted({k for row in rows for k in row} - {"epoch"})
+    return {k: [row.get(k, float("nan")) for row in rows] for k in keys}

@@ -1,0 +1,150 @@
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from conftest import tiny_image_data, tiny_model
+
+import foodvision as fv
+from foodvision.training import state
+
+HERE = Path(__file__).parent
+
+
+def test_loss_goes_down_and_model_learns():
+    data = tiny_image_data()
+    model = tiny_model()
+    history = fv.train(model, data, epochs=15, learning_rate=0.02, seed=0, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.6 * losses[0]
+    assert history.history["val_accuracy"][-1] >= 0.9
+    assert model.optimizer is not None and model.loss is not None
+
+
+def test_same_seed_same_history():
+    runs = []
+    for _ in range(2):
+        model = tiny_model(dropout=0.3, seed=1)
+        runs.append(fv.train(model, tiny_image_data(), epochs=3, seed=5, verbose=0).history)
+    assert runs[0]["loss"] == runs[1]["loss"]
+    assert runs[0]["val_accuracy"] == runs[1]["val_accuracy"]
+
+
+def test_checkpoint_dir_files_and_history(tmp_path):
+    history = fv.train(tiny_model(), tiny_image_data(), epochs=3, checkpoint_dir=tmp_path,
+                       verbose=0)
+    assert history.epoch == [0, 1, 2]
+    rows = state.read_history(tmp_path, 99)
+    assert [r["epoch"] for r in rows] == [0, 1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(rows[0])
+    best = keras.saving.load_model(tmp_path / "best.keras", safe_mode=True)
+    assert best.output_shape == (None, 3)
+    latest = json.loads((tmp_path / "backup" / "latest.json").read_text())
+    assert latest["epoch"] == 3
+    assert latest["best"] == max(r["val_accuracy"] for r in rows)
+    # the same call again finds the run finished and trains nothing more
+    again = fv.train(tiny_model(), tiny_image_data(), epochs=3, checkpoint_dir=tmp_path, verbose=0)
+    assert again.epoch == [0, 1, 2]
+
+
+def test_resume_restores_weights_and_optimizer(tmp_path):
+    data = tiny_image_data()
+    model = tiny_model()
+    fv.train(model, data, epochs=2, checkpoint_dir=tmp_path, learning_rate=0.01, verbose=0)
+    restored = tiny_model(seed=9)  # different initial weights
+    fv.train(restored, data, epochs=2, checkpoint_dir=tmp_path, learning_rate=0.01, verbose=0)
+    for a, b in zip(model.weights, restored.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for a, b in zip(model.optimizer.variables, restored.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a.numpy()), np.asarray(b.numpy()))
+    assert int(restored.optimizer.iterations.numpy()) == 2 * 6
+
+
+def test_kill_after_epoch_two_then_resume(tmp_path):
+    directory = tmp_path / "run"
+    script = [sys.executable, str(HERE / "resume_script.py"), str(directory), "5"]
+    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")}
+    killed = subprocess.run([*script, "2"], capture_output=True, text=True, env=env, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    finished = subprocess.run(script, capture_output=True, text=True, env=env, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "epochs_run.txt").read_text().split() == ["0", "1", "2", "3", "4"]
+    rows = state.read_history(directory, 99)
+    assert [r["epoch"] for r in rows] == [0, 1, 2, 3, 4]
+    model = keras.saving.load_model(directory / "best.keras", safe_mode=True)
+    assert model.count_params() > 0
+
+
+def test_nan_loss_is_a_clear_error_and_nothing_is_saved(tmp_path):
+    data = tiny_image_data()
+    model = tiny_model()
+    dense = model.layers[-1]
+    dense.kernel.assign(np.full(dense.kernel.shape, np.nan, dtype="float32"))
+    with pytest.raises(FloatingPointError, match=r"nan at epoch 1, batch 1;.*lower learning_rate"):
+        fv.train(model, data, epochs=3, checkpoint_dir=tmp_path, verbose=0)
+    assert not (tmp_path / "backup" / "latest.json").exists()
+    assert not (tmp_path / "history.csv").exists()
+
+
+def test_bad_arguments_fail_before_training(tmp_path):
+    data = tiny_image_data()
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        fv.train(tiny_model(), data, epochs=0)
+    with pytest.raises(ValueError, match="predicts 4 classes but the data has 3"):
+        fv.train(tiny_model(num_classes=4), data, epochs=1)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        fv.train(tiny_model(), data, epochs=1, schedule="linear")
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        fv.train(tiny_model(), data, epochs=1, optimizer="adamax2")
+    empty = type(data)(train=data.train, val=None, test=None, class_names=data.class_names,
+                       counts={"train": {}}, source="empty")
+    with pytest.raises(ValueError, match="training split of empty is empty"):
+        fv.train(tiny_model(), empty, epochs=1)
+
+
+def test_checkpoint_dir_of_another_model_is_refused(tmp_path):
+    fv.train(tiny_model(), tiny_image_data(), epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    other = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, activation="softmax")])
+    with pytest.raises(ValueError, match="holds a run of a different model"):
+        fv.train(other, tiny_image_data(), epochs=2, checkpoint_dir=tmp_path, verbose=0)
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+    fv.train(other, tiny_image_data(), epochs=1, checkpoint_dir=tmp_path, resume=False, verbose=0)
+    assert json.loads((tmp_path / "run.json").read_text())["name"] == other.name
+
+
+def test_labels_out_of_range_are_named():
+    data = tiny_image_data(num_classes=3)
+    model = tiny_model(num_classes=2)
+    bad = type(data)(train=data.train, val=None, test=None, class_names=("a", "b"),
+                     counts={"train": {"a": 1}}, batch_size=8, source="bad labels")
+    with pytest.raises(Exception, match="label out of range"):
+        fv.train(model, bad, epochs=1, verbose=0)
+
+
+def test_cosine_schedule_warms_up_then_decays(tmp_path):
+    history = fv.train(tiny_model(), tiny_image_data(), epochs=6, schedule="cosine",
+                       warmup_epochs=2, learning_rate=0.01, checkpoint_dir=tmp_path, verbose=0)
+    rates = history.history["learning_rate"]
+    assert rates[0] < rates[1] and rates[1] >= max(rates[2:])
+    assert rates[-1] < 0.002 and all(math.isfinite(r) for r in rates)
+
+
+def test_early_stopping_restores_best_and_finishes(tmp_path):
+    data = tiny_image_data()
+    model = tiny_model()
+    history = fv.train(model, data, epochs=40, learning_rate=0.05, early_stopping=2,
+                       monitor="val_accuracy", checkpoint_dir=tmp_path, verbose=0)
+    assert len(history.epoch) < 40
+    latest = json.loads((tmp_path / "backup" / "latest.json").read_text())
+    assert latest["stopped_early"] is True
+    best = keras.saving.load_model(tmp_path / "best.keras", safe_mode=True)
+    for a, b in zip(model.weights, best.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy())
