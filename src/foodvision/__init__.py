@@ -1,34 +1,96 @@
 """foodvision: image classification with Keras 3 on JAX, TensorFlow or PyTorch.
 
-Importing foodvision never sets ``KERAS_BACKEND``; set it before importing (the
-``foodvision`` command defaults it to ``jax``).
+Importing foodvision never sets ``KERAS_BACKEND`` and does not import Keras: the public
+names below are loaded on first use, so the backend can still be chosen after
+``import foodvision`` (the ``foodvision`` command defaults it to ``jax``).
 
 Example:
     >>> import foodvision as fv
     >>> data = fv.load_synthetic(image_size=(64, 64), seed=0)  # doctest: +SKIP
-    >>> data.class_names  # doctest: +SKIP
-    ('pizza', 'donut', 'sushi', 'salad', 'fries')
+    >>> model = fv.build_model("baseline_cnn", num_classes=5,
+    ...                        input_shape=(64, 64, 3))  # doctest: +SKIP
+    >>> history = fv.train(model, data, epochs=3)  # doctest: +SKIP
+    >>> report = fv.evaluate(model, data.test, class_names=data.class_names)  # doctest: +SKIP
 """
 
-from foodvision.data import (
-    ImageData,
-    load_food101,
-    load_image_folder,
-    load_synthetic,
-)
+from __future__ import annotations
 
-# --- models (registry, weights, augmentation) ---
-# --- end models ---
-from foodvision.training import train
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ImageData",
-    "load_food101",
-    "load_image_folder",
-    "load_synthetic",
-    "train",
-    # --- models __all__ ---
-    # --- end models __all__ ---
-]
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "foodvision.data": (
+        "ImageData",
+        "download_food101",
+        "load_food101",
+        "load_image_folder",
+        "load_synthetic",
+    ),
+    "foodvision.models": (
+        "ModelSpec",
+        "block_boundaries",
+        "build_model",
+        "frozen_boundary",
+        "get_model_spec",
+        "list_models",
+        "load_model",
+        "register_model",
+        "set_trainable_blocks",
+        "split_at",
+    ),
+    "foodvision.augment": (
+        "AUGMENTATION_PRESETS",
+        "apply_augmentation",
+        "augment_fn",
+        "augmentation",
+        "mixes_labels",
+    ),
+    "foodvision.weights": (
+        "WEIGHTS_DIR_ENV",
+        "WeightsMismatchError",
+        "WeightsUnavailableError",
+        "resolve_weights",
+    ),
+    "foodvision.training": ("train",),
+    "foodvision.predict": ("predict_files",),
+    "foodvision.evaluation": (
+        "EvaluationReport",
+        "ReportComparison",
+        "compare_reports",
+        "evaluate",
+        "evaluate_predictions",
+        "plot_confusion_matrix",
+        "plot_feature_maps",
+        "plot_filters",
+        "plot_grad_cam",
+        "plot_mistakes",
+        "plot_per_class_f1",
+        "plot_reliability_diagram",
+        "plot_training_curves",
+    ),
+    "foodvision.interpret": (
+        "feature_maps",
+        "first_layer_filters",
+        "grad_cam",
+        "overlay_heatmap",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'foodvision' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -41,15 +41,30 @@ def _class_list(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-def add_data_arguments(parser: argparse.ArgumentParser, default_size: int = 128) -> None:
-    """Arguments shared by every command that loads a dataset."""
-    parser.add_argument("data", help=DATA_CHOICES_HELP)
+def add_data_arguments(
+    parser: argparse.ArgumentParser, default_size: int | None = 128, positional: bool = True
+) -> None:
+    """Add the arguments of every command that loads a dataset (read by :func:`load_data`).
+
+    Args:
+        parser: The command's parser.
+        default_size: Default image side; ``None`` leaves ``--image-size`` unset so the
+            command can use the model's own input size.
+        positional: Take the dataset as a positional argument, else as ``--data``
+            (default ``synthetic``).
+    """
+    if positional:
+        parser.add_argument("data", help=DATA_CHOICES_HELP)
+    else:
+        parser.add_argument(
+            "--data", default="synthetic", help=f"{DATA_CHOICES_HELP} (default: %(default)s)"
+        )
     parser.add_argument(
         "--image-size",
         type=_image_size,
-        default=(default_size, default_size),
+        default=(default_size, default_size) if default_size else None,
         metavar="N|HxW",
-        help="image size after resizing (default %(default)s)",
+        help="image size after resizing (default: %(default)s)",
     )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--validation-split", type=float, default=0.2)
@@ -208,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="class names, comma-separated (default: class_names.json next to the model)",
     )
     predict.set_defaults(handler=cmd_predict)
+
+    from foodvision.evaluation.cli_commands import add_evaluate_command
+
+    add_evaluate_command(commands)
 
     models = commands.add_parser("models", help="list the registered models")
     models.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern")

@@ -61,14 +61,12 @@ def predict_files(
         [('pizza.jpg', [('pizza', 0.93), ('donut', 0.04)])]
 
     """
-    import keras
+    from foodvision.models.saving import load_model
 
     model_path = None
     if isinstance(model, (str, os.PathLike)):
         model_path = model
-        if not os.path.isfile(model_path):
-            raise FileNotFoundError(f"model file {os.fspath(model_path)!r} does not exist")
-        model = keras.saving.load_model(model_path, safe_mode=True)
+        model = load_model(model_path, safe_mode=True)
     num_classes = int(model.output_shape[-1])
     if class_names is None:
         class_names = (

@@ -10,14 +10,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import jax  # noqa: E402
-from conftest import tiny_image_data, tiny_model  # noqa: E402
+from helpers import tiny_image_data, tiny_model  # noqa: E402
 
 import foodvision as fv  # noqa: E402
 
 mode = sys.argv[1]
 model = tiny_model(seed=3)
-history = fv.train(model, tiny_image_data(per_class=20), epochs=1, optimizer="sgd",
-                   learning_rate=0.05, seed=0, verbose=0,
-                   distribution="data_parallel" if mode == "parallel" else None)
-print(json.dumps({"devices": len(jax.devices()), "loss": history.history["loss"][0],
-                  "kernel_sum": float(model.layers[-1].kernel.numpy().sum())}))
+history = fv.train(
+    model,
+    tiny_image_data(per_class=20),
+    epochs=1,
+    optimizer="sgd",
+    learning_rate=0.05,
+    seed=0,
+    verbose=0,
+    distribution="data_parallel" if mode == "parallel" else None,
+)
+print(
+    json.dumps(
+        {
+            "devices": len(jax.devices()),
+            "loss": history.history["loss"][0],
+            "kernel_sum": float(model.layers[-1].kernel.numpy().sum()),
+        }
+    )
+)

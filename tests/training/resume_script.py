@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
-from conftest import tiny_image_data, tiny_model  # noqa: E402
+from helpers import tiny_image_data, tiny_model  # noqa: E402
 
 import foodvision as fv  # noqa: E402
 
@@ -33,6 +33,7 @@ class Recorder(keras.callbacks.Callback):
 
 data = tiny_image_data()
 model = tiny_model(dropout=0.2)
-fv.train(model, data, epochs=epochs, checkpoint_dir=directory, seed=0,
-         callbacks=[Recorder()], verbose=0)
+fv.train(
+    model, data, epochs=epochs, checkpoint_dir=directory, seed=0, callbacks=[Recorder()], verbose=0
+)
 print("done")

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import tiny_image_data, tiny_model
+from helpers import tiny_image_data, tiny_model
 
 import foodvision as fv
 from foodvision.training import state
@@ -36,8 +36,9 @@ def test_same_seed_same_history():
 
 
 def test_checkpoint_dir_files_and_history(tmp_path):
-    history = fv.train(tiny_model(), tiny_image_data(), epochs=3, checkpoint_dir=tmp_path,
-                       verbose=0)
+    history = fv.train(
+        tiny_model(), tiny_image_data(), epochs=3, checkpoint_dir=tmp_path, verbose=0
+    )
     assert history.epoch == [0, 1, 2]
     rows = state.read_history(tmp_path, 99)
     assert [r["epoch"] for r in rows] == [0, 1, 2]
@@ -101,8 +102,14 @@ def test_bad_arguments_fail_before_training(tmp_path):
         fv.train(tiny_model(), data, epochs=1, schedule="linear")
     with pytest.raises(ValueError, match="unknown optimizer"):
         fv.train(tiny_model(), data, epochs=1, optimizer="adamax2")
-    empty = type(data)(train=data.train, val=None, test=None, class_names=data.class_names,
-                       counts={"train": {}}, source="empty")
+    empty = type(data)(
+        train=data.train,
+        val=None,
+        test=None,
+        class_names=data.class_names,
+        counts={"train": {}},
+        source="empty",
+    )
     with pytest.raises(ValueError, match="training split of empty is empty"):
         fv.train(tiny_model(), empty, epochs=1)
 
@@ -110,8 +117,13 @@ def test_bad_arguments_fail_before_training(tmp_path):
 def test_checkpoint_dir_of_another_model_is_refused(tmp_path):
     fv.train(tiny_model(), tiny_image_data(), epochs=1, checkpoint_dir=tmp_path, verbose=0)
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
-    other = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
-                              keras.layers.Dense(3, activation="softmax")])
+    other = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     with pytest.raises(ValueError, match="holds a run of a different model"):
         fv.train(other, tiny_image_data(), epochs=2, checkpoint_dir=tmp_path, verbose=0)
     after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
@@ -123,15 +135,30 @@ def test_checkpoint_dir_of_another_model_is_refused(tmp_path):
 def test_labels_out_of_range_are_named():
     data = tiny_image_data(num_classes=3)
     model = tiny_model(num_classes=2)
-    bad = type(data)(train=data.train, val=None, test=None, class_names=("a", "b"),
-                     counts={"train": {"a": 1}}, batch_size=8, source="bad labels")
+    bad = type(data)(
+        train=data.train,
+        val=None,
+        test=None,
+        class_names=("a", "b"),
+        counts={"train": {"a": 1}},
+        batch_size=8,
+        source="bad labels",
+    )
     with pytest.raises(Exception, match="label out of range"):
         fv.train(model, bad, epochs=1, verbose=0)
 
 
 def test_cosine_schedule_warms_up_then_decays(tmp_path):
-    history = fv.train(tiny_model(), tiny_image_data(), epochs=6, schedule="cosine",
-                       warmup_epochs=2, learning_rate=0.01, checkpoint_dir=tmp_path, verbose=0)
+    history = fv.train(
+        tiny_model(),
+        tiny_image_data(),
+        epochs=6,
+        schedule="cosine",
+        warmup_epochs=2,
+        learning_rate=0.01,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
     rates = history.history["learning_rate"]
     assert rates[0] < rates[1] and rates[1] >= max(rates[2:])
     assert rates[-1] < 0.002 and all(math.isfinite(r) for r in rates)
@@ -140,8 +167,16 @@ def test_cosine_schedule_warms_up_then_decays(tmp_path):
 def test_early_stopping_restores_best_and_finishes(tmp_path):
     data = tiny_image_data()
     model = tiny_model()
-    history = fv.train(model, data, epochs=40, learning_rate=0.05, early_stopping=2,
-                       monitor="val_accuracy", checkpoint_dir=tmp_path, verbose=0)
+    history = fv.train(
+        model,
+        data,
+        epochs=40,
+        learning_rate=0.05,
+        early_stopping=2,
+        monitor="val_accuracy",
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
     assert len(history.epoch) < 40
     latest = json.loads((tmp_path / "backup" / "latest.json").read_text())
     assert latest["stopped_early"] is True

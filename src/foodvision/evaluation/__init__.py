@@ -1,0 +1,68 @@
+"""Evaluation reports: metrics (scikit-learn), figures (matplotlib), HTML/JSON/PNG bundle.
+
+Example:
+    >>> from foodvision.evaluation import evaluate, compare_reports
+    >>> report = evaluate(model, data.test, data.class_names, history=history)  # doctest: +SKIP
+    >>> report.save("runs/step1/report")  # doctest: +SKIP
+    >>> compare_reports({"step 1": "runs/step1/report"}, out_dir="runs/compare")  # doctest: +SKIP
+
+"""
+
+from foodvision.evaluation._mpl import save_figure
+from foodvision.evaluation.compare import ReportComparison, compare_reports
+from foodvision.evaluation.evaluate import evaluate, evaluate_predictions, predict_dataset
+from foodvision.evaluation.figures import (
+    plot_comparison,
+    plot_confusion_matrix,
+    plot_per_class_f1,
+    plot_reliability_diagram,
+    plot_training_curves,
+)
+from foodvision.evaluation.galleries import (
+    plot_feature_maps,
+    plot_filters,
+    plot_grad_cam,
+    plot_mistakes,
+)
+from foodvision.evaluation.metrics import (
+    Calibration,
+    ClassificationMetrics,
+    calibration_bins,
+    classification_metrics,
+)
+from foodvision.evaluation.report import (
+    FIGURE_NAMES,
+    METRICS_KEYS,
+    EvaluationReport,
+    Interpretation,
+    Mistake,
+    load_metrics,
+)
+
+__all__ = [
+    "FIGURE_NAMES",
+    "METRICS_KEYS",
+    "Calibration",
+    "ClassificationMetrics",
+    "EvaluationReport",
+    "Interpretation",
+    "Mistake",
+    "ReportComparison",
+    "calibration_bins",
+    "classification_metrics",
+    "compare_reports",
+    "evaluate",
+    "evaluate_predictions",
+    "load_metrics",
+    "plot_comparison",
+    "plot_confusion_matrix",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_grad_cam",
+    "plot_mistakes",
+    "plot_per_class_f1",
+    "plot_reliability_diagram",
+    "plot_training_curves",
+    "predict_dataset",
+    "save_figure",
+]
