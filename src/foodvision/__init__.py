@@ -53,7 +53,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "WeightsUnavailableError",
         "resolve_weights",
     ),
-    "foodvision.training": ("train",),
+    "foodvision.training": ("FineTuneResult", "fine_tune", "train"),
     "foodvision.predict": ("predict_files",),
     "foodvision.evaluation": (
         "EvaluationReport",

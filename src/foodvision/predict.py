@@ -93,7 +93,7 @@ def predict_files(
             resize=resize,
         )
         probabilities = np.concatenate(
-            [np.asarray(model.predict_on_batch(images)) for images, _ in dataset]
+            [np.asarray(model.predict_on_batch(x)) for x, _ in dataset.as_numpy_iterator()]
         )
         k = max(1, min(top_k, num_classes))
         for image, row in zip(good, probabilities):

@@ -92,7 +92,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     if path.suffix != ".keras":
         raise UsageError(f"{args.model!r} is not a .keras file; save the model with model.save")
-    model = load_model(path, safe_mode=True)
+    model = load_model(path, safe_mode=True, compile=False)
     if args.image_size is None:
         args.image_size = model_image_size(model) or (128, 128)
     data = load_data(args)

@@ -1,5 +1,6 @@
-"""Training: ``fv.train`` with resumable checkpoints."""
+"""Training: ``fv.train`` with resumable checkpoints, and two-phase ``fv.fine_tune``."""
 
+from foodvision.training.fine_tune import FineTuneResult, fine_tune
 from foodvision.training.fit import train
 
-__all__ = ["train"]
+__all__ = ["FineTuneResult", "fine_tune", "train"]

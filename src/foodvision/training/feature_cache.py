@@ -1,0 +1,127 @@
+"""Compute a frozen prefix's output once and train only the suffix on it.
+
+When every layer below a block boundary is frozen and the images are not augmented,
+the prefix gives the same output for an image in every epoch. :func:`cached_features`
+runs the prefix once per split; :class:`FeatureData` feeds those outputs to
+:func:`foodvision.train` in place of the images, so an epoch only runs the suffix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+
+from foodvision.data.pipeline import _memory_budget
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureData:
+    """An ImageData-like view of cached features: what :func:`foodvision.train` reads."""
+
+    train: Any
+    val: Any
+    test: Any
+    class_names: tuple[str, ...]
+    counts: dict[str, dict[str, int]]
+    batch_size: int
+    source: str
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes."""
+        return len(self.class_names)
+
+
+def split_features(
+    prefix: Any, dataset: Any, count: int, *, directory: str | None = None, name: str = "split"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``prefix`` over a dataset once: ``(features, labels)`` in dataset order.
+
+    Features go to memory when they fit in a quarter of the machine's memory, else to
+    an ``.npy`` memory map in ``directory`` (a temporary folder by default).
+
+    Example:
+        >>> features, labels = split_features(prefix, data.val, 375)  # doctest: +SKIP
+    """
+    shape = tuple(int(d) for d in prefix.output_shape[1:])
+    needed = count * int(np.prod(shape)) * 4
+    if needed <= _memory_budget():
+        features = np.empty((count, *shape), np.float32)
+    else:
+        folder = directory or tempfile.mkdtemp(prefix="foodvision-features-")
+        os.makedirs(folder, exist_ok=True)
+        features = np.lib.format.open_memmap(
+            os.path.join(folder, f"{name}.npy"), mode="w+", dtype=np.float32, shape=(count, *shape)
+        )
+    labels = np.empty(count, np.int32)
+    start = 0
+    for images, batch_labels in dataset.as_numpy_iterator():
+        if start + len(batch_labels) > count:
+            raise ValueError(f"the {name} split holds more than the {count} images counted")
+        output = np.asarray(prefix.predict_on_batch(images), dtype=np.float32)
+        features[start : start + len(output)] = output
+        labels[start : start + len(output)] = np.asarray(batch_labels)
+        start += len(output)
+    if start != count:
+        raise ValueError(f"the {name} split held {start} images, {count} were counted")
+    return features, labels
+
+
+def feature_dataset(
+    features: np.ndarray, labels: np.ndarray, *, batch_size: int, shuffle: bool, seed: int
+) -> Any:
+    """Batches of ``(features, labels)`` gathered by index (no copy of the arrays)."""
+    import tensorflow as tf
+
+    shape = features.shape[1:]
+
+    def gather(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.sort(indices)
+        return np.asarray(features[order]), labels[order]
+
+    def load(indices: Any) -> tuple[Any, Any]:
+        x, y = tf.numpy_function(gather, [indices], (tf.float32, tf.int32))
+        x.set_shape((None, *shape))
+        y.set_shape((None,))
+        return x, y
+
+    dataset = tf.data.Dataset.range(len(labels))
+    if shuffle:
+        dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).map(load).prefetch(tf.data.AUTOTUNE)
+
+
+def features_to_data(
+    splits: dict[str, tuple[np.ndarray, np.ndarray] | None], data: Any, seed: int
+) -> FeatureData:
+    """Wrap per-split ``(features, labels)`` as :class:`FeatureData` like ``data``."""
+    datasets = {
+        name: (
+            feature_dataset(*arrays, batch_size=data.batch_size, shuffle=name == "train", seed=seed)
+            if arrays is not None
+            else None
+        )
+        for name, arrays in splits.items()
+    }
+    return FeatureData(
+        train=datasets["train"],
+        val=datasets.get("val"),
+        test=datasets.get("test"),
+        class_names=tuple(data.class_names),
+        counts=data.counts,
+        batch_size=data.batch_size,
+        source=f"cached features of {data.source}",
+    )
+
+
+def apply_prefix(layers_model: Any, features: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Run a (frozen) model over in-memory features in batches."""
+    outputs = [
+        np.asarray(layers_model.predict_on_batch(features[i : i + batch_size]))
+        for i in range(0, len(features), batch_size)
+    ]
+    return np.concatenate(outputs).astype(np.float32)

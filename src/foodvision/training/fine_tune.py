@@ -1,0 +1,237 @@
+"""Two-phase fine-tuning of a pretrained backbone, with feature caching.
+
+Phase 1 trains the head on a frozen backbone; phase 2 unfreezes the top
+``trainable_blocks`` blocks and trains them with the head at a lower learning rate.
+Frozen batch-norm layers run in inference mode (Keras 3 does this for any layer with
+``trainable=False``), as the Keras transfer-learning guide recommends.
+
+Without augmentation, the frozen part of the model gives the same output for an image in
+every epoch, so by default it runs once: the images go through the frozen prefix up to
+the highest frozen block boundary of phase 2 (``block4_pool`` for VGG16 with
+``trainable_blocks=1``), phase 1 trains the head on those outputs passed once more
+through the still-frozen top block, and phase 2 trains the top block and the head on
+them. The trained layers are the model's own, so the model ends up trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from foodvision.training.feature_cache import apply_prefix, features_to_data, split_features
+from foodvision.training.fit import train
+from foodvision.training.schedules import make_optimizer
+
+
+@dataclasses.dataclass
+class FineTuneResult:
+    """What :func:`fine_tune` did.
+
+    Attributes:
+        head: History of phase 1 (frozen backbone).
+        finetune: History of phase 2, or ``None`` when it did not run.
+        cached_features: Whether the frozen prefix ran once instead of every epoch.
+        boundary: The layer whose outputs were cached (``None`` without caching).
+        feature_seconds: Time of the one-off pass through the frozen prefix.
+        train_seconds: Time of both phases' epochs.
+        epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
+    """
+
+    head: keras.callbacks.History
+    finetune: keras.callbacks.History | None
+    cached_features: bool
+    boundary: str | None
+    feature_seconds: float
+    train_seconds: float
+    epoch_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Record the wall time of every epoch (validation included)."""
+
+    def __init__(self, seconds: list[float]) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Start the clock."""
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Stop the clock."""
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def _compile(model: keras.Model, optimizer: Any, learning_rate: float) -> None:
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+
+
+def _phase_boundaries(
+    model: keras.Model, trainable_blocks: int, run_phase2: bool
+) -> tuple[str | None, str | None]:
+    """Frozen boundaries of phase 1 and phase 2 (the model is left as in phase 1)."""
+    from foodvision.models import frozen_boundary, set_trainable_blocks
+
+    phase2 = None
+    if run_phase2:
+        set_trainable_blocks(model, trainable_blocks)
+        phase2 = frozen_boundary(model)
+    set_trainable_blocks(model, 0)
+    return frozen_boundary(model), phase2
+
+
+def fine_tune(
+    model: keras.Model,
+    data: Any,
+    head_epochs: int = 5,
+    finetune_epochs: int = 5,
+    *,
+    trainable_blocks: int = 1,
+    learning_rate: float = 1e-3,
+    finetune_learning_rate: float = 1e-5,
+    optimizer: str = "adam",
+    augmentation: Any = None,
+    cache_features: bool = True,
+    feature_dir: str | Path | None = None,
+    checkpoint_dir: str | Path | None = None,
+    early_stopping: int | None = None,
+    seed: int | None = None,
+    verbose: int | str = "auto",
+) -> FineTuneResult:
+    """Train the head on a frozen backbone, then the top blocks too, at a lower rate.
+
+    Args:
+        model: A transfer model from :func:`foodvision.build_model` (e.g.
+            ``"vgg16_finetune"``) or any functional model with block boundaries.
+        data: An :class:`~foodvision.ImageData`.
+        head_epochs: Epochs of phase 1.
+        finetune_epochs: Epochs of phase 2 (0 skips it).
+        trainable_blocks: Top blocks that train in phase 2.
+        learning_rate: Learning rate of phase 1.
+        finetune_learning_rate: Learning rate of phase 2.
+        optimizer: Optimizer name for both phases.
+        augmentation: Augmentation preset or layer; with one, the images change every
+            epoch, so the whole model runs every epoch (no feature caching).
+        cache_features: Run the frozen prefix once (see the module docstring).
+        feature_dir: Folder for cached features that do not fit in memory.
+        checkpoint_dir: Keeps each phase's history, best model and backups in
+            ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
+        early_stopping: Patience of early stopping in both phases.
+        seed: Seed of the training randomness.
+        verbose: See :func:`foodvision.train`.
+
+    Returns:
+        A :class:`FineTuneResult`.
+
+    Example:
+        >>> model = fv.build_model("vgg16_finetune", num_classes=5)  # doctest: +SKIP
+        >>> result = fv.fine_tune(model, data, head_epochs=5, finetune_epochs=5)  # doctest: +SKIP
+    """
+    from foodvision.models import set_trainable_blocks, split_at
+
+    run_phase2 = finetune_epochs > 0 and trainable_blocks > 0
+    head_boundary, tune_boundary = _phase_boundaries(model, trainable_blocks, run_phase2)
+    cache = bool(cache_features) and augmentation is None and head_boundary is not None
+    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    epoch_seconds: dict[str, list[float]] = {"head": [], "finetune": []}
+
+    def common(phase: str) -> dict[str, Any]:
+        return dict(
+            seed=seed,
+            verbose=verbose,
+            early_stopping=early_stopping,
+            callbacks=[_EpochTimer(epoch_seconds[phase])],
+        )
+
+    def phase_dir(name: str) -> Path | None:
+        return directory / name if directory is not None else None
+
+    feature_seconds = 0.0
+    start = time.perf_counter()
+    if not cache:
+        _compile(model, optimizer, learning_rate)
+        head = train(
+            model,
+            data,
+            head_epochs,
+            augmentation=augmentation,
+            checkpoint_dir=phase_dir("head"),
+            **common("head"),
+        )
+        tuned = None
+        if run_phase2:
+            set_trainable_blocks(model, trainable_blocks)
+            _compile(model, optimizer, finetune_learning_rate)
+            tuned = train(
+                model,
+                data,
+                finetune_epochs,
+                augmentation=augmentation,
+                checkpoint_dir=phase_dir("finetune"),
+                **common("finetune"),
+            )
+        return FineTuneResult(
+            head, tuned, False, None, 0.0, time.perf_counter() - start, epoch_seconds
+        )
+
+    boundary = tune_boundary or head_boundary
+    prefix, _ = split_at(model, boundary)
+    splits = {}
+    for name in ("train", "val", "test"):
+        dataset = getattr(data, name)
+        count = sum(data.counts.get(name, {}).values())
+        splits[name] = (
+            split_features(
+                prefix,
+                dataset,
+                count,
+                name=name,
+                directory=str(feature_dir) if feature_dir else None,
+            )
+            if dataset is not None and count
+            else None
+        )
+    head_splits = splits
+    if boundary != head_boundary:
+        middle = keras.Model(
+            model.get_layer(boundary).output, model.get_layer(head_boundary).output
+        )
+        head_splits = {
+            name: (apply_prefix(middle, arrays[0]), arrays[1]) if arrays is not None else None
+            for name, arrays in splits.items()
+        }
+    feature_seconds = time.perf_counter() - start
+
+    _, head_model = split_at(model, head_boundary)
+    _compile(head_model, optimizer, learning_rate)
+    head = train(
+        head_model,
+        features_to_data(head_splits, data, seed or 0),
+        head_epochs,
+        checkpoint_dir=phase_dir("head"),
+        **common("head"),
+    )
+    tuned = None
+    if run_phase2:
+        set_trainable_blocks(model, trainable_blocks)
+        _, tune_model = split_at(model, boundary)
+        _compile(tune_model, optimizer, finetune_learning_rate)
+        tuned = train(
+            tune_model,
+            features_to_data(splits, data, seed or 0),
+            finetune_epochs,
+            checkpoint_dir=phase_dir("finetune"),
+            **common("finetune"),
+        )
+    train_seconds = time.perf_counter() - start - feature_seconds
+    return FineTuneResult(
+        head, tuned, True, boundary, feature_seconds, train_seconds, epoch_seconds
+    )

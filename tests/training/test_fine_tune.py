@@ -1,0 +1,113 @@
+import keras
+import numpy as np
+import pytest
+from helpers import tiny_image_data
+
+import foodvision as fv
+
+SIZE = 32
+
+
+def vgg(seed=0):
+    keras.utils.set_random_seed(seed)
+    return fv.build_model(
+        "vgg16_finetune", num_classes=3, input_shape=(SIZE, SIZE, 3), weights=None, dropout=0.0
+    )
+
+
+def weights_by_layer(model):
+    return {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
+
+
+def test_frozen_layers_unchanged_and_top_block_trains():
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=8)
+    model = vgg()
+    before = weights_by_layer(model)
+    result = fv.fine_tune(
+        model,
+        data,
+        head_epochs=1,
+        finetune_epochs=1,
+        trainable_blocks=1,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-2,
+        verbose=0,
+    )
+    assert result.cached_features and result.boundary == "block4_pool"
+    after = weights_by_layer(model)
+    for name, weights in before.items():
+        changed = any(not np.array_equal(a, b) for a, b in zip(weights, after[name]))
+        if name.startswith(("block1", "block2", "block3", "block4")):
+            assert not changed, name  # bit-for-bit the same
+        elif name in ("block5_conv1", "block5_conv2", "block5_conv3", "predictions"):
+            assert changed, name
+    assert len(result.head.epoch) == 1 and len(result.finetune.epoch) == 1
+
+
+def test_cached_phase_one_equals_naive_phase_one():
+    # one full-batch epoch: the same gradient whatever the order of the images
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=24)
+    naive, cached = vgg(), vgg()
+    cached.set_weights(naive.get_weights())
+    fv.fine_tune(
+        naive,
+        data,
+        head_epochs=2,
+        finetune_epochs=0,
+        cache_features=False,
+        learning_rate=1e-2,
+        verbose=0,
+    )
+    result = fv.fine_tune(
+        cached, data, head_epochs=2, finetune_epochs=0, learning_rate=1e-2, verbose=0
+    )
+    assert result.cached_features and result.boundary == "block5_pool"
+    for a, b in zip(naive.get_weights(), cached.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_augmentation_turns_caching_off_and_checkpoints_per_phase(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    result = fv.fine_tune(
+        vgg(),
+        data,
+        head_epochs=1,
+        finetune_epochs=1,
+        augmentation="light",
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    assert not result.cached_features
+    assert (tmp_path / "head" / "history.csv").exists()
+    assert (tmp_path / "finetune" / "history.csv").exists()
+
+
+def test_bad_trainable_blocks():
+    with pytest.raises(ValueError, match="trainable_blocks"):
+        fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, trainable_blocks=9, verbose=0)
+
+
+def test_features_that_do_not_fit_in_memory_go_to_disk(tmp_path, monkeypatch):
+    from foodvision.training import feature_cache
+
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    model = vgg()
+    prefix, _ = fv.split_at(model, "block3_pool")
+    in_memory, labels = feature_cache.split_features(prefix, data.train, 12)
+    monkeypatch.setattr(feature_cache, "_memory_budget", lambda: 0)
+    on_disk, disk_labels = feature_cache.split_features(
+        prefix, data.train, 12, directory=str(tmp_path), name="train"
+    )
+    assert isinstance(on_disk, np.memmap) and (tmp_path / "train.npy").exists()
+    assert sorted(labels.tolist()) == sorted(disk_labels.tolist()) == [0] * 4 + [1] * 4 + [2] * 4
+    assert in_memory.shape == on_disk.shape == (12, 4, 4, 256)
+    # the training split is reshuffled per pass: compare per-class sums, not rows
+    for label in range(3):
+        np.testing.assert_allclose(
+            in_memory[labels == label].sum(0),
+            np.asarray(on_disk)[disk_labels == label].sum(0),
+            rtol=1e-4,
+            atol=1e-3,
+        )
+    with pytest.raises(ValueError, match="were counted"):
+        feature_cache.split_features(prefix, data.train, 13)
