@@ -157,7 +157,7 @@ def resize_image(
         )
     else:
         resized = tf.image.resize(image, image_size, method=interpolation, antialias=antialias)
-    resized = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+    resized = tf.saturate_cast(resized + 0.5, tf.uint8)  # round half up, clip to 0..255
     resized.set_shape((height, width, 3))
     return resized
 
