@@ -129,7 +129,14 @@ def main():
     payload = {
         "benchmark": "transfer",
         "data": Path(args.data).name,
-        "settings": vars(args) | {"data": Path(args.data).name, "weights": Path(args.weights).name},
+        "settings": {  # file names only: no machine paths in saved results
+            **vars(args),
+            **{
+                k: Path(v).name
+                for k in ("data", "weights", "out", "save_model")
+                if (v := getattr(args, k))
+            },
+        },
         "machine": machine_info(),
         "steps_per_epoch": steps,
         "naive_step_seconds": {"head": naive_head, "block5": naive_tune},

@@ -85,3 +85,19 @@ def test_unknown_model_is_named_before_loading_data():
     result = run_cli("train", "--model", "vgg61", "--data", "synthetic", "--out", "unused")
     assert result.returncode == 2
     assert "vgg16_finetune" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_command_runs_on_jax_when_no_backend_is_set():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    code = (
+        "import sys, foodvision.cli as c; sys.argv = ['foodvision', 'models'];"
+        "status = c.main(); import keras; print(status, keras.backend.backend())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["0", "jax"]
+    assert "vgg16_finetune" in result.stdout

@@ -259,11 +259,19 @@ def select_backend(requested: str | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``foodvision`` command; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # The backend must be set before anything imports keras, parser building included.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--backend", default=None)
+    known, _ = early.parse_known_args(argv)
+    try:
+        select_backend(known.backend if known.backend in BACKENDS else None)
+    except UsageError as err:
+        print(f"foodvision: error: {err}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        select_backend(args.backend)
         return args.handler(args)
     except KeyboardInterrupt:
         print("foodvision: interrupted", file=sys.stderr)
