@@ -2,38 +2,21 @@
 
 When every layer below a block boundary is frozen and the images are not augmented,
 the prefix gives the same output for an image in every epoch. :func:`cached_features`
-runs the prefix once per split; :class:`FeatureData` feeds those outputs to
-:func:`foodvision.train` in place of the images, so an epoch only runs the suffix.
+runs the prefix once per split; :func:`features_to_data` wraps those outputs as an
+:class:`~foodvision.ImageData` that :func:`foodvision.train` reads in place of the images,
+so an epoch only runs the suffix.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tempfile
 from typing import Any
 
 import numpy as np
 
+from foodvision.data.image_data import ImageData
 from foodvision.data.pipeline import _memory_budget
-
-
-@dataclasses.dataclass(frozen=True)
-class FeatureData:
-    """An ImageData-like view of cached features: what :func:`foodvision.train` reads."""
-
-    train: Any
-    val: Any
-    test: Any
-    class_names: tuple[str, ...]
-    counts: dict[str, dict[str, int]]
-    batch_size: int
-    source: str
-
-    @property
-    def num_classes(self) -> int:
-        """Number of classes."""
-        return len(self.class_names)
 
 
 def split_features(
@@ -97,8 +80,8 @@ def feature_dataset(
 
 def features_to_data(
     splits: dict[str, tuple[np.ndarray, np.ndarray] | None], data: Any, seed: int
-) -> FeatureData:
-    """Wrap per-split ``(features, labels)`` as :class:`FeatureData` like ``data``."""
+) -> ImageData:
+    """Wrap per-split ``(features, labels)`` as an ``ImageData`` with ``data``'s classes."""
     datasets = {
         name: (
             feature_dataset(*arrays, batch_size=data.batch_size, shuffle=name == "train", seed=seed)
@@ -107,7 +90,7 @@ def features_to_data(
         )
         for name, arrays in splits.items()
     }
-    return FeatureData(
+    return ImageData(
         train=datasets["train"],
         val=datasets.get("val"),
         test=datasets.get("test"),
@@ -118,10 +101,10 @@ def features_to_data(
     )
 
 
-def apply_prefix(layers_model: Any, features: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Run a (frozen) model over in-memory features in batches."""
+def predict_arrays(model: Any, features: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Run a (frozen) model over in-memory arrays in batches."""
     outputs = [
-        np.asarray(layers_model.predict_on_batch(features[i : i + batch_size]))
+        np.asarray(model.predict_on_batch(features[i : i + batch_size]))
         for i in range(0, len(features), batch_size)
     ]
     return np.concatenate(outputs).astype(np.float32)

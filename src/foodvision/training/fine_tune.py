@@ -22,7 +22,7 @@ from typing import Any
 
 import keras
 
-from foodvision.training.feature_cache import apply_prefix, features_to_data, split_features
+from foodvision.training.feature_cache import features_to_data, predict_arrays, split_features
 from foodvision.training.fit import train
 from foodvision.training.schedules import make_optimizer
 
@@ -154,7 +154,6 @@ def fine_tune(
     def phase_dir(name: str) -> Path | None:
         return directory / name if directory is not None else None
 
-    feature_seconds = 0.0
     start = time.perf_counter()
     if not cache:
         _compile(model, optimizer, learning_rate)
@@ -205,7 +204,7 @@ def fine_tune(
             model.get_layer(boundary).output, model.get_layer(head_boundary).output
         )
         head_splits = {
-            name: (apply_prefix(middle, arrays[0]), arrays[1]) if arrays is not None else None
+            name: (predict_arrays(middle, arrays[0]), arrays[1]) if arrays is not None else None
             for name, arrays in splits.items()
         }
     feature_seconds = time.perf_counter() - start
