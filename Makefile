@@ -25,15 +25,15 @@ $(STAMP): pyproject.toml constraints/test.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/foodvision data synthetic
+	$(BIN)/foodvision study --data synthetic --profile quick --out runs/study
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 bench-pipeline: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py --data $(FOODVISION_TEST_DATA)

@@ -36,6 +36,14 @@ def weights_dir() -> Path:
     return _required_dir("FOODVISION_WEIGHTS_DIR", DEFAULT_WEIGHTS, "pretrained weights directory")
 
 
+@pytest.fixture(scope="session")
+def weights_env(weights_dir: Path):
+    """``FOODVISION_WEIGHTS_DIR`` set to :func:`weights_dir`, for code that reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FOODVISION_WEIGHTS_DIR", str(weights_dir))
+        yield weights_dir
+
+
 @pytest.fixture
 def make_folder_dataset(tmp_path: Path):
     """Factory for a class-per-folder dataset of small random JPEGs.

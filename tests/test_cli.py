@@ -101,3 +101,18 @@ def test_the_command_runs_on_jax_when_no_backend_is_set():
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-2:] == ["0", "jax"]
     assert "vgg16_finetune" in result.stdout
+
+
+def test_study_refuses_bad_arguments_before_training(tmp_path):
+    out = tmp_path / "study"
+    cases = [
+        (["--steps", "7"], "valid steps: 1 (baseline)"),
+        (["--profile", "fast"], "choose from 'quick', 'full'"),
+        (["--data", str(tmp_path / "nope")], "does not exist"),
+    ]
+    for args, message in cases:
+        result = run_cli("study", "--out", str(out), *args)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not out.exists()

@@ -86,34 +86,21 @@ def add_data_arguments(
 def load_data(args: argparse.Namespace):
     """Load the dataset named by ``args.data`` (see :func:`add_data_arguments`)."""
     import foodvision as fv
-    from foodvision.data.food101 import find_food101_root
 
-    common = dict(image_size=args.image_size, batch_size=args.batch_size, seed=args.seed)
-    if args.data == "synthetic":
-        if args.classes:
-            raise UsageError("--classes does not apply to the synthetic dataset")
-        return fv.load_synthetic(**common)
-    if args.data == "food101":
-        return fv.load_food101(
-            None,
-            args.classes,
-            download=args.download,
-            validation_split=args.validation_split,
-            **common,
-        )
-    if not os.path.exists(args.data):
+    if args.data == "synthetic" and args.classes:
+        raise UsageError("--classes does not apply to the synthetic dataset")
+    if args.data not in ("synthetic", "food101") and not os.path.exists(args.data):
         raise UsageError(f"--data {args.data!r} does not exist; give {DATA_CHOICES_HELP}")
-    try:
-        root = find_food101_root(args.data)
-    except FileNotFoundError:
-        return fv.load_image_folder(
-            args.data,
-            classes=args.classes,
-            validation_split=args.validation_split,
-            test_split=args.test_split,
-            **common,
-        )
-    return fv.load_food101(root, args.classes, validation_split=args.validation_split, **common)
+    return fv.load_data(
+        args.data,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        classes=args.classes,
+        validation_split=args.validation_split,
+        test_split=args.test_split,
+        download=args.download,
+        seed=args.seed,
+    )
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -227,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     from foodvision.evaluation.cli_commands import add_evaluate_command
 
     add_evaluate_command(commands)
+
+    from foodvision.study.cli_commands import add_study_command
+
+    add_study_command(commands, BACKENDS, DATA_CHOICES_HELP)
 
     models = commands.add_parser("models", help="list the registered models")
     models.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern")

@@ -67,7 +67,7 @@ def test_augmented_cnn_is_deeper_cnn_plus_dropout():
 
 
 def test_tuned_cnn_is_deeper_cnn_built_from_a_hyperparameter_dict():
-    hp = {"depth": 3, "filters": 16, "dense_units": 64, "dropout": 0.25, "batch_norm": False}
+    hp = {"depth": 3, "filters": 16, "dense_units": 64, "dropout": 0.25, "spatial_dropout": 0.0}
     tuned = fv.build_model(
         "tuned_cnn", input_shape=(32, 32, 3), hyperparameters={**hp, "learning_rate": 3e-4}
     )

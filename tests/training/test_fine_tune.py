@@ -1,3 +1,5 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -66,6 +68,22 @@ def test_cached_phase_one_equals_naive_phase_one():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def test_test_outputs_from_cached_features_equal_the_full_model():
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=8)
+    data = dataclasses.replace(
+        data, test=data.val, counts={**data.counts, "test": data.counts["val"]}
+    )
+    model = vgg()
+    result = fv.fine_tune(model, data, head_epochs=1, finetune_epochs=1, verbose=0)
+    images = np.concatenate([x for x, _ in data.test.as_numpy_iterator()])
+    np.testing.assert_allclose(result.test_outputs, model.predict(images, verbose=0), atol=1e-4)
+    report = fv.evaluate(model, data.test, data.class_names, outputs=result.test_outputs)
+    direct = fv.evaluate(model, data.test, data.class_names, interpret=False)
+    assert report.accuracy == direct.accuracy
+    with pytest.raises(ValueError, match="rows"):
+        fv.evaluate(model, data.test, data.class_names, outputs=result.test_outputs[:-1])
+
+
 def test_augmentation_turns_caching_off_and_checkpoints_per_phase(tmp_path):
     data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
     result = fv.fine_tune(
@@ -111,3 +129,16 @@ def test_features_that_do_not_fit_in_memory_go_to_disk(tmp_path, monkeypatch):
         )
     with pytest.raises(ValueError, match="were counted"):
         feature_cache.split_features(prefix, data.train, 13)
+
+
+def test_prefix_pass_image_by_image_equals_whole_batches():
+    from foodvision.training.feature_cache import prefix_batch_size, split_features
+
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    prefix, _ = fv.split_at(vgg(), "block3_pool")
+    whole, labels = split_features(prefix, data.val, 3)
+    single, same_labels = split_features(prefix, data.val, 3, batch_size=1)
+    np.testing.assert_allclose(single, whole, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(labels, same_labels)
+    expected = 1 if keras.backend.backend() == "jax" else 32  # these tests run on CPU
+    assert prefix_batch_size(32) == expected

@@ -26,6 +26,14 @@ def test_loss_goes_down_and_model_learns():
     assert model.optimizer is not None and model.loss is not None
 
 
+def test_label_mixing_augmentation_validates_on_one_hot_labels():
+    data = tiny_image_data(per_class=8, size=16)
+    model = tiny_model(size=16)
+    history = fv.train(model, data, epochs=1, augmentation="strong", verbose=0)
+    assert 0 <= history.history["val_accuracy"][0] <= 1
+    assert np.isfinite(history.history["val_loss"][0])
+
+
 def test_same_seed_same_history():
     runs = []
     for _ in range(2):

@@ -38,14 +38,22 @@ from foodvision.evaluation.report import (
     Mistake,
     load_metrics,
 )
+from foodvision.evaluation.significance import (
+    McNemarResult,
+    bootstrap_accuracy_ci,
+    mcnemar_test,
+)
 
 __all__ = [
+    "bootstrap_accuracy_ci",
+    "mcnemar_test",
     "FIGURE_NAMES",
     "METRICS_KEYS",
     "Calibration",
     "ClassificationMetrics",
     "EvaluationReport",
     "Interpretation",
+    "McNemarResult",
     "Mistake",
     "ReportComparison",
     "calibration_bins",

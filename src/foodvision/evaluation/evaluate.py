@@ -102,6 +102,7 @@ def predict_dataset(
     from_logits: bool | None = None,
     max_mistakes: int = 16,
     keep_correct: int = GRAD_CAM_EXAMPLES,
+    outputs: np.ndarray | None = None,
 ) -> Predictions:
     """Run ``model`` over every ``(images, labels)`` batch of ``dataset``.
 
@@ -116,9 +117,12 @@ def predict_dataset(
         from_logits: Whether outputs are logits; ``None`` decides from the first batch.
         max_mistakes: Mistakes whose images are kept.
         keep_correct: Correct predictions whose images are kept.
+        outputs: The model's outputs for every image, in dataset order, when they are
+            already known; the model is then not run (the dataset gives labels and images).
 
     Raises:
-        ValueError: If the dataset is empty or its batches are not ``(images, labels)``.
+        ValueError: If the dataset is empty, its batches are not ``(images, labels)`` or
+            ``outputs`` does not have one row per image.
 
     """
     if dataset is None:
@@ -126,6 +130,7 @@ def predict_dataset(
             "dataset is None; pass a split that exists (for example data.test; it is None "
             "when the data source has no test split)"
         )
+    given = None if outputs is None else np.asarray(outputs)
     probabilities, labels = [], []
     mistakes: list[tuple[float, int, np.ndarray]] = []  # min-heap of (confidence, -index)
     kept: dict[int, np.ndarray] = {}
@@ -142,7 +147,12 @@ def predict_dataset(
             images, batch_labels = images[None], batch_labels[None]
         if len(images) == 0:
             continue
-        outputs = np.asarray(model.predict_on_batch(images))
+        if given is None:
+            outputs = np.asarray(model.predict_on_batch(images))
+        else:
+            outputs = given[seen : seen + len(images)]
+            if len(outputs) != len(images):
+                raise ValueError(f"outputs has {len(given)} rows but the dataset has more images")
         if outputs.ndim != 2:
             raise ValueError(
                 f"the model outputs shape {outputs.shape}; evaluate() needs (batch, classes)"
@@ -182,6 +192,8 @@ def predict_dataset(
             "the dataset yielded no images; check that the split is not empty (for example "
             "that the folder has images for it, or that test_split > 0)"
         )
+    if given is not None and len(given) != seen:
+        raise ValueError(f"outputs has {len(given)} rows but the dataset has {seen} images")
     for _, negative_index, image in mistakes:
         kept[-negative_index] = image
     return Predictions(np.concatenate(probabilities), np.concatenate(labels), kept)
@@ -380,6 +392,7 @@ def evaluate(
     interpret: bool = True,
     from_logits: bool | None = None,
     title: str | None = None,
+    outputs: Any = None,
 ) -> EvaluationReport:
     """Evaluate a classifier on a labelled dataset.
 
@@ -400,6 +413,10 @@ def evaluate(
             (skipped, with a note, for a model without convolution layers).
         from_logits: Force (``True``) or forbid (``False``) the softmax.
         title: Page title (default: ``"Evaluation of <model name>"``).
+        outputs: The model's outputs for every image of ``dataset``, in order, when they
+            are already known (for example from cached features, see
+            :class:`~foodvision.FineTuneResult`); the model then only runs for the
+            interpretation figures.
 
     Returns:
         An :class:`EvaluationReport`.
@@ -417,10 +434,10 @@ def evaluate(
     import keras
 
     names = _check_class_names(class_names)
-    outputs = model_num_classes(model)
-    if outputs is not None and outputs != len(names):
+    num_outputs = model_num_classes(model)
+    if num_outputs is not None and num_outputs != len(names):
         raise ValueError(
-            f"class_names has {len(names)} names but the model outputs {outputs} classes; "
+            f"class_names has {len(names)} names but the model outputs {num_outputs} classes; "
             "pass the class names the model was trained with (for example data.class_names)"
         )
     predictions = predict_dataset(
@@ -429,6 +446,7 @@ def evaluate(
         num_classes=len(names),
         from_logits=from_logits,
         max_mistakes=max_mistakes,
+        outputs=outputs,
     )
     report = evaluate_predictions(
         predictions.probabilities,

@@ -26,7 +26,15 @@ _RESCALE = "Rescaling(1/255) inside the model: raw RGB 0..255 in"
 _POOLINGS = ("flatten", "avg")
 
 TRAINING_HYPERPARAMETERS = frozenset(
-    {"learning_rate", "optimizer", "weight_decay", "batch_size", "epochs", "label_smoothing"}
+    {
+        "learning_rate",
+        "optimizer",
+        "weight_decay",
+        "batch_size",
+        "epochs",
+        "label_smoothing",
+        "augmentation",
+    }
 )
 """Keys a tuning result may hold that configure training, not the model:
 ``tuned_cnn`` accepts and ignores them (see :func:`split_hyperparameters`)."""
@@ -165,16 +173,14 @@ class AugmentedCNNConfig(DeeperCNNConfig):
 
 
 @dataclasses.dataclass(frozen=True)
-class TunedCNNConfig(DeeperCNNConfig):
-    """``deeper_cnn`` options plus ``hyperparameters``, a dict from the tuning step.
+class TunedCNNConfig(AugmentedCNNConfig):
+    """The step-3 model's options plus ``hyperparameters``, a dict from the tuning step.
 
     Keys of ``hyperparameters`` override the fields of the same name; keys in
     :data:`TRAINING_HYPERPARAMETERS` (``learning_rate``...) are accepted and ignored here
     (they configure training); any other key is an error.
     """
 
-    batch_norm: bool = True
-    dropout: float = 0.3
     hyperparameters: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,19 @@ def current_learning_rate(model: Any) -> float:
     """Return the learning rate now (a schedule is evaluated at the current step)."""
     rate = model.optimizer.learning_rate
     return float(keras.ops.convert_to_numpy(rate))
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Record the wall time of every epoch (validation included)."""
+
+    def __init__(self, seconds: list[float]) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Start the clock."""
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Stop the clock."""
+        self.seconds.append(time.perf_counter() - self._start)

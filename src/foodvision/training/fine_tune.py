@@ -22,7 +22,13 @@ from typing import Any
 
 import keras
 
-from foodvision.training.feature_cache import features_to_data, predict_arrays, split_features
+from foodvision.training.callbacks import EpochTimer
+from foodvision.training.feature_cache import (
+    features_to_data,
+    predict_arrays,
+    prefix_batch_size,
+    split_features,
+)
 from foodvision.training.fit import train
 from foodvision.training.schedules import make_optimizer
 
@@ -39,6 +45,9 @@ class FineTuneResult:
         feature_seconds: Time of the one-off pass through the frozen prefix.
         train_seconds: Time of both phases' epochs.
         epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
+        test_outputs: With cached features, the trained model's outputs on ``data.test``
+            (computed from the cached test features, in dataset order), for
+            ``evaluate(..., outputs=result.test_outputs)``; otherwise ``None``.
     """
 
     head: keras.callbacks.History
@@ -48,22 +57,7 @@ class FineTuneResult:
     feature_seconds: float
     train_seconds: float
     epoch_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    """Record the wall time of every epoch (validation included)."""
-
-    def __init__(self, seconds: list[float]) -> None:
-        super().__init__()
-        self.seconds = seconds
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Start the clock."""
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        """Stop the clock."""
-        self.seconds.append(time.perf_counter() - self._start)
+    test_outputs: Any = None
 
 
 def _compile(model: keras.Model, optimizer: Any, learning_rate: float) -> None:
@@ -101,6 +95,7 @@ def fine_tune(
     augmentation: Any = None,
     cache_features: bool = True,
     feature_dir: str | Path | None = None,
+    feature_batch_size: int | None = None,
     checkpoint_dir: str | Path | None = None,
     early_stopping: int | None = None,
     seed: int | None = None,
@@ -122,6 +117,9 @@ def fine_tune(
             epoch, so the whole model runs every epoch (no feature caching).
         cache_features: Run the frozen prefix once (see the module docstring).
         feature_dir: Folder for cached features that do not fit in memory.
+        feature_batch_size: Images per call of the one-off pass through the frozen
+            prefix; default: one on the JAX backend on CPU (fastest there), else the
+            data's batch size.
         checkpoint_dir: Keeps each phase's history, best model and backups in
             ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
         early_stopping: Patience of early stopping in both phases.
@@ -148,7 +146,7 @@ def fine_tune(
             seed=seed,
             verbose=verbose,
             early_stopping=early_stopping,
-            callbacks=[_EpochTimer(epoch_seconds[phase])],
+            callbacks=[EpochTimer(epoch_seconds[phase])],
         )
 
     def phase_dir(name: str) -> Path | None:
@@ -194,6 +192,7 @@ def fine_tune(
                 count,
                 name=name,
                 directory=str(feature_dir) if feature_dir else None,
+                batch_size=feature_batch_size or prefix_batch_size(data.batch_size),
             )
             if dataset is not None and count
             else None
@@ -219,9 +218,11 @@ def fine_tune(
         **common("head"),
     )
     tuned = None
+    tail, test_split = head_model, head_splits["test"]
     if run_phase2:
         set_trainable_blocks(model, trainable_blocks)
         _, tune_model = split_at(model, boundary)
+        tail, test_split = tune_model, splits["test"]
         _compile(tune_model, optimizer, finetune_learning_rate)
         tuned = train(
             tune_model,
@@ -231,6 +232,7 @@ def fine_tune(
             **common("finetune"),
         )
     train_seconds = time.perf_counter() - start - feature_seconds
+    test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
     return FineTuneResult(
-        head, tuned, True, boundary, feature_seconds, train_seconds, epoch_seconds
+        head, tuned, True, boundary, feature_seconds, train_seconds, epoch_seconds, test_outputs
     )

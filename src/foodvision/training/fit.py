@@ -258,6 +258,10 @@ def training_datasets(data: Any, augmentation: Any, seed: int | None) -> tuple[A
         train_ds = apply_augmentation(train_ds, layer, data.num_classes)
     train_ds = _checked_labels(train_ds, data.num_classes)
     val_ds = _checked_labels(data.val, data.num_classes) if data.val is not None else None
+    if val_ds is not None and mixed_labels:  # the loss then takes one-hot targets
+        import tensorflow as tf
+
+        val_ds = val_ds.map(lambda x, y: (x, tf.one_hot(y, data.num_classes)))
     return train_ds, val_ds, mixed_labels
 
 

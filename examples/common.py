@@ -1,0 +1,38 @@
+"""Command-line options shared by the example scripts.
+
+Importing this module defaults ``KERAS_BACKEND`` to ``jax`` (before Keras is imported),
+as the ``foodvision`` command does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def parse_args(
+    description: str,
+    *,
+    epochs: int,
+    image_size: int,
+    out: str,
+    parents: tuple[argparse.ArgumentParser, ...] = (),
+) -> argparse.Namespace:
+    """Parse ``--data``, ``--out``, ``--epochs``, ``--image-size``, ``--seed`` and ``parents``."""
+    parser = argparse.ArgumentParser(
+        description=description.strip().splitlines()[0], parents=list(parents)
+    )
+    parser.add_argument(
+        "--data",
+        default="synthetic",
+        help="'synthetic' (built-in), 'food101', or a class-per-folder / Food-101 folder",
+    )
+    parser.add_argument("--out", type=Path, default=Path(out), help="output folder")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--image-size", type=int, default=image_size)
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args()

@@ -1,0 +1,330 @@
+"""Step 4: hyperparameter search for the step-3 CNN with KerasTuner.
+
+The search space covers the architecture (depth, filters, dense units, dropout rates)
+and the training (learning rate, augmentation strength). Every trial trains through
+:func:`foodvision.train`, so augmentation runs in the tf.data pipeline as in the other
+steps. The Keras session is cleared before each trial, so memory stays flat however
+many trials run; each trial's peak memory is recorded to show it.
+
+Example:
+    >>> result = fv.tune_cnn(data, tuner="bayesian", max_trials=8, epochs=5,
+    ...                      directory="runs/tuning")  # doctest: +SKIP
+    >>> model = fv.build_model("tuned_cnn", num_classes=data.num_classes,
+    ...                        input_shape=(*data.image_size, 3),
+    ...                        hyperparameters=result.best_hyperparameters)  # doctest: +SKIP
+
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+TUNERS = ("hyperband", "bayesian")
+
+DEFAULT_SEARCH_SPACE: Mapping[str, tuple[Any, ...]] = {
+    "depth": (4, 3, 5),
+    "filters": (32, 16, 48),
+    "dense_units": (128, 64, 256),
+    "spatial_dropout": (0.1, 0.0, 0.2),
+    "dropout": (0.5, 0.3, 0.2),
+    "learning_rate": (1e-3, 3e-4, 3e-3),
+    "augmentation": ("standard", "light", "strong"),
+}
+"""Choices of every tuned hyperparameter (``tuned_cnn`` options, learning rate and
+augmentation preset). The first choice of each is the step-3 model's setting; the
+Bayesian search runs its first trial with the first choices, so it always measures the
+model it tries to improve."""
+
+
+def peak_memory_mb() -> float | None:
+    """Peak resident memory of this process in MiB (``None`` where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+@dataclasses.dataclass
+class TuningResult:
+    """Outcome of :func:`tune_cnn`.
+
+    Attributes:
+        best_hyperparameters: The best trial's choices, ready for
+            ``build_model("tuned_cnn", hyperparameters=...)`` (training keys such as
+            ``learning_rate`` and ``augmentation`` are accepted there and ignored).
+        best_score: The best trial's validation accuracy.
+        trials: One dict per trial: ``trial``, ``score``, ``status``, ``epochs``,
+            ``seconds``, ``peak_memory_mb`` and the hyperparameters.
+        tuner: ``"hyperband"`` or ``"bayesian"``.
+        seconds: Wall time of the search.
+    """
+
+    best_hyperparameters: dict[str, Any]
+    best_score: float | None
+    trials: list[dict[str, Any]]
+    tuner: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (what :meth:`save` writes as ``trials.json``)."""
+        return dataclasses.asdict(self)
+
+    def plot(self) -> Any:
+        """Matplotlib figure: validation accuracy of every trial, best marked."""
+        from foodvision.evaluation._mpl import new_figure
+
+        figure = new_figure(7, 3.2)
+        axis = figure.add_subplot(1, 1, 1)
+        done = [t for t in self.trials if t["score"] is not None]
+        x = [t["trial"] for t in done]
+        y = [t["score"] for t in done]
+        axis.bar(x, y, color="#8fb3d9")
+        if done:
+            best = max(done, key=lambda t: t["score"])
+            axis.bar([best["trial"]], [best["score"]], color="#2f6db3", label="best")
+            axis.legend(loc="lower right")
+        axis.set_xticks(x)
+        axis.set_xlabel("trial")
+        axis.set_ylabel("validation accuracy")
+        axis.set_ylim(0, 1)
+        axis.set_title(f"{self.tuner} search: {len(done)} trials")
+        return figure
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``trials.json``, ``best_hyperparameters.json`` and ``trials.png``.
+
+        Returns:
+            The folder.
+        """
+        from foodvision.evaluation._mpl import save_figure
+        from foodvision.training.files import write_text_atomic
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "trials.json", json.dumps(self.to_dict(), indent=2) + "\n")
+        write_text_atomic(
+            out / "best_hyperparameters.json",
+            json.dumps(self.best_hyperparameters, indent=2) + "\n",
+        )
+        save_figure(self.plot(), out / "trials.png")
+        return out
+
+
+def _check_space(space: Mapping[str, Sequence[Any]], image_size: int) -> dict[str, list]:
+    from foodvision.models.cnn import split_hyperparameters
+
+    split_hyperparameters(space)  # unknown keys fail here, with the accepted list
+    checked: dict[str, list] = {}
+    for key, choices in space.items():
+        values = list(choices) if isinstance(choices, (list, tuple)) else [choices]
+        if not values:
+            raise ValueError(f"search_space[{key!r}] has no choices")
+        checked[key] = values
+    if "depth" in checked:
+        fitting = [d for d in checked["depth"] if 2**d <= image_size]
+        if not fitting:
+            raise ValueError(
+                f"no depth in {checked['depth']} fits {image_size}px images (each block "
+                "halves the image); use smaller depths or larger images"
+            )
+        checked["depth"] = fitting
+    return checked
+
+
+def _make_hypermodel(
+    data: Any, space: Mapping[str, list], seed: int, schedule: str, warmup_epochs: int
+) -> Any:
+    import keras
+    import keras_tuner
+
+    from foodvision.models import build_model
+    from foodvision.models.cnn import split_hyperparameters
+    from foodvision.training.fit import train
+
+    class CNNHyperModel(keras_tuner.HyperModel):
+        """``tuned_cnn`` with hyperparameters drawn from ``space``."""
+
+        def build(self, hp: Any) -> Any:
+            keras.backend.clear_session()  # memory stays flat across trials
+            values = {key: hp.Choice(key, choices) for key, choices in space.items()}
+            architecture, _ = split_hyperparameters(values)
+            return build_model(
+                "tuned_cnn",
+                num_classes=data.num_classes,
+                input_shape=(*data.image_size, 3),
+                hyperparameters=architecture,
+            )
+
+        def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
+            epochs = kwargs.get("epochs", 1)
+            initial = kwargs.get("initial_epoch", 0)
+            return train(
+                model,
+                data,
+                epochs=max(1, epochs - initial),
+                learning_rate=hp.values.get("learning_rate", 1e-3),
+                schedule=schedule,
+                warmup_epochs=min(warmup_epochs, max(0, epochs - initial - 1)),
+                augmentation=hp.values.get("augmentation", "standard"),
+                callbacks=kwargs.get("callbacks", ()),
+                seed=seed,
+                verbose=0,
+            )
+
+    return CNNHyperModel()
+
+
+def tune_cnn(
+    data: Any,
+    *,
+    tuner: str = "hyperband",
+    max_trials: int = 10,
+    epochs: int = 10,
+    factor: int = 3,
+    search_space: Mapping[str, Sequence[Any]] | None = None,
+    schedule: str = "cosine",
+    warmup_epochs: int = 1,
+    directory: str | Path = "tuning",
+    overwrite: bool = False,
+    seed: int = 0,
+    verbose: bool = False,
+) -> TuningResult:
+    """Search ``tuned_cnn`` hyperparameters on ``data`` by validation accuracy.
+
+    Args:
+        data: An :class:`~foodvision.ImageData` with a validation split.
+        tuner: ``"hyperband"`` (``epochs`` is the most a trial trains; ``max_trials``
+            is ignored) or ``"bayesian"`` (``max_trials`` trials of ``epochs`` each).
+        max_trials: Trials of the Bayesian search.
+        epochs: Epochs per trial (Bayesian) or maximum epochs of a trial (Hyperband).
+        factor: Hyperband's reduction factor.
+        search_space: ``{name: choices}``, default :data:`DEFAULT_SEARCH_SPACE`; names
+            are ``tuned_cnn`` options plus ``learning_rate`` and ``augmentation``.
+        schedule: Learning-rate schedule of every trial (see :func:`foodvision.train`).
+        warmup_epochs: Warm-up epochs of the cosine schedule.
+        directory: KerasTuner's folder; a re-run with ``overwrite=False`` resumes.
+        overwrite: Start the search over.
+        seed: Seed of the search and of the training.
+        verbose: Print KerasTuner's progress.
+
+    Returns:
+        A :class:`TuningResult`.
+
+    Raises:
+        ValueError: Unknown tuner or hyperparameter, no validation split, or no depth
+            that fits the image size.
+
+    """
+    import keras_tuner
+
+    if tuner not in TUNERS:
+        raise ValueError(f"unknown tuner {tuner!r}; choose one of {', '.join(TUNERS)}")
+    if data.val is None:
+        raise ValueError("tuning needs a validation split; load the data with validation_split > 0")
+    for name, value, low in (("max_trials", max_trials, 1), ("epochs", epochs, 1)):
+        if not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    space = _check_space(search_space or DEFAULT_SEARCH_SPACE, min(data.image_size))
+    hypermodel = _make_hypermodel(data, space, seed, schedule, warmup_epochs)
+    objective = keras_tuner.Objective("val_accuracy", "max")
+    common = dict(directory=str(directory), project_name=tuner, overwrite=overwrite)
+    if tuner == "hyperband":
+        search = keras_tuner.Hyperband(
+            hypermodel,
+            objective=objective,
+            max_epochs=max(2, epochs),
+            factor=max(2, factor),
+            seed=seed,
+            **common,
+        )
+    else:
+        oracle = _first_trial_at_defaults(
+            keras_tuner.oracles.BayesianOptimizationOracle(
+                objective=objective, max_trials=max_trials, seed=seed
+            )
+        )
+        search = keras_tuner.Tuner(oracle=oracle, hypermodel=hypermodel, **common)
+    trial_seconds: dict[str, float] = {}
+    trial_memory: dict[str, float | None] = {}
+    original = search.run_trial
+
+    def timed_trial(trial: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(trial, *args, **kwargs)
+        finally:
+            trial_seconds[trial.trial_id] = time.perf_counter() - start
+            trial_memory[trial.trial_id] = peak_memory_mb()
+
+    search.run_trial = timed_trial
+    start = time.perf_counter()
+    search.search(epochs=epochs, verbose=1 if verbose else 0)
+    seconds = time.perf_counter() - start
+    trials = []
+    for number, trial in enumerate(search.oracle.trials.values(), start=1):
+        values = {k: v for k, v in trial.hyperparameters.values.items() if k in space}
+        score = trial.score
+        trials.append(
+            {
+                "trial": number,
+                "trial_id": trial.trial_id,
+                "score": None if score is None or math.isnan(score) else float(score),
+                "status": str(trial.status),
+                "epochs": int(trial.hyperparameters.values.get("tuner/epochs", epochs)),
+                "seconds": trial_seconds.get(trial.trial_id),
+                "peak_memory_mb": trial_memory.get(trial.trial_id),
+                "hyperparameters": values,
+            }
+        )
+    scored = [t for t in trials if t["score"] is not None]
+    if not scored:
+        raise RuntimeError(
+            f"every one of the {len(trials)} tuning trials failed; run with verbose=True to "
+            "see KerasTuner's errors"
+        )
+    best = max(scored, key=lambda t: t["score"])
+    return TuningResult(
+        best_hyperparameters=_plain(best["hyperparameters"]),
+        best_score=best["score"],
+        trials=_plain(trials),
+        tuner=tuner,
+        seconds=seconds,
+    )
+
+
+def _first_trial_at_defaults(oracle: Any) -> Any:
+    """Make the oracle's first trial use every hyperparameter's first choice.
+
+    The first choices are the step-3 model (see :data:`DEFAULT_SEARCH_SPACE`), so the
+    search always measures the model it tries to improve; later trials are the oracle's.
+    """
+    suggest = oracle.populate_space
+
+    def populate_space(trial_id: str) -> dict[str, Any]:
+        if not oracle.trials:
+            values = {hp.name: hp.default for hp in oracle.hyperparameters.space}
+            return {"status": "RUNNING", "values": values}
+        return suggest(trial_id)
+
+    oracle.populate_space = populate_space
+    return oracle
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars and tuples to plain JSON types."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value

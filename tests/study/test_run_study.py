@@ -1,0 +1,95 @@
+import json
+
+import numpy as np
+import pytest
+
+import foodvision as fv
+from foodvision.study import SUMMARY_KEYS
+
+TINY = fv.StudyProfile(
+    "tiny",
+    scratch_image_size=32,
+    transfer_image_size=32,
+    epochs={1: 2, 2: 1, 3: 1, 4: 1},
+    tuning_trials=2,
+    tuning_epochs=1,
+    head_epochs=1,
+    finetune_epochs=1,
+    bootstrap_resamples=200,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return fv.load_synthetic(
+        image_size=(32, 32), train_per_class=12, val_per_class=4, test_per_class=6
+    )
+
+
+@pytest.fixture(scope="module")
+def study(tiny_data, tmp_path_factory, weights_env):
+    out = tmp_path_factory.mktemp("study")
+    return fv.run_study(tiny_data, out_dir=out, profile=TINY, verbose=0)
+
+
+def test_summary_schema_and_files(study):
+    summary = json.loads((study.out_dir / "summary.json").read_text())
+    assert {"dataset", "class_names", "backend", "profile", "seed", "steps"} <= set(summary)
+    assert summary["profile"] == "tiny" and summary["class_names"][0] == "pizza"
+    assert [s["step"] for s in summary["steps"]] == [1, 2, 3, 4, 5]
+    for step in summary["steps"]:
+        assert set(SUMMARY_KEYS) <= set(step)
+        low, high = step["test_accuracy_ci95"]
+        assert 0 <= low <= step["test_accuracy"] <= high <= 1
+        report = study.out_dir / step["report_dir"]
+        assert (report / "report.html").exists() and (report / "metrics.json").exists()
+        assert (report / "confusion_matrix.png").exists()
+        metrics = json.loads((report / "metrics.json").read_text())
+        assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
+        assert step["epochs_run"] == len(metrics["history"]["loss"])
+    assert summary["steps"][4]["epochs_run"] == 2  # head + fine-tune epochs
+    assert summary["steps"][4]["cached_features"] is True
+    tuning = study.out_dir / "step4_tuned" / "tuning"
+    assert (tuning / "trials.png").exists()
+    assert len(json.loads((tuning / "trials.json").read_text())["trials"]) == 2
+    page = (study.out_dir / "study.html").read_text()
+    assert "McNemar" in page and "step1_baseline/report/report.html" in page
+
+
+def test_comparisons_are_mcnemar_on_the_saved_predictions(study):
+    from foodvision.evaluation import mcnemar_test
+
+    def correct(step):
+        csv = study.out_dir / step["report_dir"] / "predictions.csv"
+        rows = csv.read_text().splitlines()
+        header = rows[0].split(",")
+        true, pred = header.index("true_index"), header.index("predicted_index")
+        return np.array([r.split(",")[true] == r.split(",")[pred] for r in rows[1:]])
+
+    steps = study.summary["steps"]
+    for comparison in study.summary["comparisons"]:
+        before = steps[comparison["from_step"] - 1]
+        after = steps[comparison["to_step"] - 1]
+        expected = mcnemar_test(correct(after), correct(before)).p_value
+        assert comparison["p_value"] == pytest.approx(expected)
+        assert comparison["accuracy_change"] == pytest.approx(
+            after["test_accuracy"] - before["test_accuracy"]
+        )
+
+
+def test_a_second_run_reuses_finished_steps(study, tiny_data):
+    again = fv.run_study(tiny_data, out_dir=study.out_dir, steps=[1, 3], profile=TINY, verbose=0)
+    first = {s["step"]: s for s in study.summary["steps"]}
+    for step in again.summary["steps"]:
+        assert step == first[step["step"]]  # same numbers, nothing retrained
+    assert again.summary["comparisons"][0]["from_step"] == 1
+
+
+def test_bad_arguments_fail_before_training(tmp_path, tiny_data):
+    with pytest.raises(ValueError, match="valid steps"):
+        fv.run_study(tiny_data, steps=[7], out_dir=tmp_path)
+    with pytest.raises(ValueError, match="Valid profiles"):
+        fv.run_study(tiny_data, profile="fast", out_dir=tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        fv.run_study(str(tmp_path / "nope"), out_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
