@@ -22,11 +22,11 @@ from foodvision.data.pipeline import _memory_budget
 def prefix_batch_size(data_batch_size: int) -> int:
     """Images per call in the one-off pass through a frozen prefix.
 
-    XLA's CPU convolutions run fastest on one image at a time: the VGG16 base at 224 px
-    on the JAX backend (2-core x86 CPU) infers 12.5 images/s at batch 1, 10.0 at 8 and
-    7.6 at 32, while TensorFlow is fastest at 32 (15.5 against 12.4 at batch 1). So on
-    JAX with only CPU devices the pass goes image by image; elsewhere it keeps the data's
-    batches.
+    XLA's CPU convolutions run fastest on one image at a time: the VGG16 base up to
+    ``block4_pool`` at 224 px on the JAX backend (2-core x86 CPU) infers 13.6 images/s at
+    batch 1 and 8.8 at batch 32, while TensorFlow is fastest at 32 (18.3 against 15.7 at
+    batch 1; ``benchmarks/prefix_batch.py``). So on JAX with only CPU devices the pass goes
+    image by image; elsewhere it keeps the data's batches.
     """
     import keras
 
