@@ -93,3 +93,20 @@ def test_bad_arguments_fail_before_training(tmp_path, tiny_data):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         fv.run_study(str(tmp_path / "nope"), out_dir=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_step_four_retrains_the_best_hyperparameters(tiny_data, tmp_path, monkeypatch):
+    import keras
+
+    import foodvision.tuning as tuning
+
+    best = {"depth": 2, "filters": 8, "dense_units": 16, "learning_rate": 1e-3}
+    found = tuning.TuningResult(best, 0.5, [{"trial": 1, "score": 0.5}], "bayesian", 1.0)
+    monkeypatch.setattr(tuning, "tune_cnn", lambda *args, **kwargs: found)
+    result = fv.run_study(tiny_data, steps=[4], out_dir=tmp_path, profile=TINY, verbose=0)
+    assert result.summary["steps"][0]["best_hyperparameters"] == best
+    model = keras.saving.load_model(tmp_path / "step4_tuned" / "checkpoint" / "best.keras")
+    pools = [layer for layer in model.layers if layer.name.endswith("_pool")]
+    assert len(pools) == 2
+    assert model.get_layer("block1_conv1").filters == 8
+    assert model.get_layer("head_dense").units == 16

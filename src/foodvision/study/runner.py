@@ -157,13 +157,25 @@ def _concat_histories(*histories: Any) -> dict[str, list[float]]:
     return merged
 
 
-def _train_scratch(row: PlannedStep, data: Any, config: StudyProfile, seed: int, **kw: Any):
-    """Steps 1-3: build the step's model and train it; ``(model, history, seconds)``."""
+def _train_scratch(
+    row: PlannedStep,
+    data: Any,
+    config: StudyProfile,
+    seed: int,
+    model_options: dict[str, Any] | None = None,
+    **kw: Any,
+):
+    """Build the step's CNN and train it; ``(model, history, seconds, epochs run)``."""
     from foodvision.models import build_model
     from foodvision.training import train
     from foodvision.training.callbacks import EpochTimer
 
-    model = build_model(row.model, num_classes=data.num_classes, input_shape=(*data.image_size, 3))
+    model = build_model(
+        row.model,
+        num_classes=data.num_classes,
+        input_shape=(*data.image_size, 3),
+        **(model_options or {}),
+    )
     seconds: list[float] = []
     history = train(
         model,
@@ -216,6 +228,7 @@ def _run_step(
             data,
             config,
             seed,
+            model_options={"hyperparameters": best},
             learning_rate=best.get("learning_rate", config.learning_rate),
             augmentation=best.get("augmentation", "standard"),
             **common,
