@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import foodvision as fv  # noqa: E402  (after the backend default)
 
 
 def parse_args(
@@ -36,3 +39,17 @@ def parse_args(
     parser.add_argument("--image-size", type=int, default=image_size)
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
+
+
+def load(args: argparse.Namespace) -> fv.ImageData:
+    """The dataset named by ``--data``, at ``--image-size``."""
+    return fv.load_data(args.data, image_size=(args.image_size, args.image_size), seed=args.seed)
+
+
+def save_report(model: Any, data: fv.ImageData, history: Any, out: Path, **options: Any) -> None:
+    """Evaluate ``model`` on the test split, write ``out``/report and print the accuracy."""
+    report = fv.evaluate(
+        model, data.test, data.class_names, history=history, files=data.files.get("test"), **options
+    )
+    page = report.save(out / "report")
+    print(f"test accuracy {report.accuracy:.1%}; report: {page}")

@@ -4,14 +4,14 @@ python examples/step2_deeper.py                       # built-in synthetic data
 python examples/step2_deeper.py --data path/to/food-101
 """
 
-from common import parse_args
+from common import load, parse_args, save_report
 
 import foodvision as fv
 
 
 def main() -> None:
     args = parse_args(__doc__, epochs=12, image_size=64, out="runs/step2_deeper")
-    data = fv.load_data(args.data, image_size=(args.image_size, args.image_size), seed=args.seed)
+    data = load(args)
     print(data.summary())
     model = fv.build_model(
         "deeper_cnn", num_classes=data.num_classes, input_shape=(*data.image_size, 3)
@@ -24,11 +24,7 @@ def main() -> None:
         checkpoint_dir=args.out / "checkpoint",
         seed=args.seed,
     )
-    report = fv.evaluate(
-        model, data.test, data.class_names, history=history, files=data.files.get("test")
-    )
-    page = report.save(args.out / "report")
-    print(f"test accuracy {report.accuracy:.1%}; report: {page}")
+    save_report(model, data, history, args.out)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ trial scores are saved under ``--out``/tuning.
 
 import argparse
 
-from common import parse_args
+from common import load, parse_args, save_report
 
 import foodvision as fv
 
@@ -20,7 +20,7 @@ def main() -> None:
     extra.add_argument("--trials", type=int, default=4)
     extra.add_argument("--trial-epochs", type=int, default=3)
     args = parse_args(__doc__, epochs=15, image_size=64, out="runs/step4_tuning", parents=(extra,))
-    data = fv.load_data(args.data, image_size=(args.image_size, args.image_size), seed=args.seed)
+    data = load(args)
     search = fv.tune_cnn(
         data,
         tuner=args.tuner,
@@ -48,11 +48,7 @@ def main() -> None:
         checkpoint_dir=args.out / "checkpoint",
         seed=args.seed,
     )
-    report = fv.evaluate(
-        model, data.test, data.class_names, history=history, files=data.files.get("test")
-    )
-    page = report.save(args.out / "report")
-    print(f"test accuracy {report.accuracy:.1%}; report: {page}")
+    save_report(model, data, history, args.out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ else Keras downloads them.
 
 import argparse
 
-from common import parse_args
+from common import load, parse_args, save_report
 
 import foodvision as fv
 
@@ -21,7 +21,7 @@ def main() -> None:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--finetune-epochs", type=int, default=0)
     args = parse_args(__doc__, epochs=30, image_size=224, out="runs/step5_vgg16", parents=(extra,))
-    data = fv.load_data(args.data, image_size=(args.image_size, args.image_size), seed=args.seed)
+    data = load(args)
     model = fv.build_model(
         "vgg16_finetune", num_classes=data.num_classes, input_shape=(*data.image_size, 3)
     )
@@ -33,20 +33,9 @@ def main() -> None:
         checkpoint_dir=args.out / "checkpoint",
         seed=args.seed,
     )
-    history = {
-        key: result.head.history[key] + (result.finetune.history[key] if result.finetune else [])
-        for key in result.head.history
-    }
-    report = fv.evaluate(
-        model,
-        data.test,
-        data.class_names,
-        history=history,
-        files=data.files.get("test"),
-        outputs=result.test_outputs,  # from the cached features: the base does not run again
-    )
-    page = report.save(args.out / "report")
-    print(f"test accuracy {report.accuracy:.1%}; report: {page}")
+    # result.history: both phases; test_outputs come from the cached features, so the
+    # base does not run over the test images again
+    save_report(model, data, result.history, args.out, outputs=result.test_outputs)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def weights_dir() -> Path:
 def weights_env(weights_dir: Path):
     """``FOODVISION_WEIGHTS_DIR`` set to :func:`weights_dir`, for code that reads it."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FOODVISION_WEIGHTS_DIR", str(weights_dir))
+        patch.setenv("FOODVISION_WEIGHTS_DIR", str(weights_dir.resolve()))
         yield weights_dir
 
 

@@ -87,10 +87,6 @@ def load_data(args: argparse.Namespace):
     """Load the dataset named by ``args.data`` (see :func:`add_data_arguments`)."""
     import foodvision as fv
 
-    if args.data == "synthetic" and args.classes:
-        raise UsageError("--classes does not apply to the synthetic dataset")
-    if args.data not in ("synthetic", "food101") and not os.path.exists(args.data):
-        raise UsageError(f"--data {args.data!r} does not exist; give {DATA_CHOICES_HELP}")
     return fv.load_data(
         args.data,
         image_size=args.image_size,

@@ -32,8 +32,9 @@ def study(tiny_data, tmp_path_factory, weights_env):
     return fv.run_study(tiny_data, out_dir=out, profile=TINY, verbose=0)
 
 
-def test_summary_schema_and_files(study):
+def test_summary_schema_and_files(study, tiny_data):
     summary = json.loads((study.out_dir / "summary.json").read_text())
+    assert summary["test_images"] == tiny_data.num_images("test") == 30  # 6 per class
     assert {"dataset", "class_names", "backend", "profile", "seed", "steps"} <= set(summary)
     assert summary["profile"] == "tiny" and summary["class_names"][0] == "pizza"
     assert [s["step"] for s in summary["steps"]] == [1, 2, 3, 4, 5]

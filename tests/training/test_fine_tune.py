@@ -77,6 +77,7 @@ def test_test_outputs_from_cached_features_equal_the_full_model():
     result = fv.fine_tune(model, data, head_epochs=1, finetune_epochs=1, verbose=0)
     images = np.concatenate([x for x, _ in data.test.as_numpy_iterator()])
     np.testing.assert_allclose(result.test_outputs, model.predict(images, verbose=0), atol=1e-4)
+    assert result.history["loss"] == result.head.history["loss"] + result.finetune.history["loss"]
     report = fv.evaluate(model, data.test, data.class_names, outputs=result.test_outputs)
     direct = fv.evaluate(model, data.test, data.class_names, interpret=False)
     assert report.accuracy == direct.accuracy

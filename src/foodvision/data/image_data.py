@@ -54,6 +54,16 @@ class ImageData:
         """Number of classes."""
         return len(self.class_names)
 
+    def num_images(self, split: str) -> int:
+        """Images in ``split`` (0 for a split the data does not have).
+
+        Example:
+            >>> fv.load_synthetic(train_per_class=10).num_images("train")  # doctest: +SKIP
+            50
+
+        """
+        return sum(self.counts.get(split, {}).values())
+
     def split(self, name: str) -> Any:
         """Return the dataset of split ``name`` (``"train"``, ``"val"`` or ``"test"``).
 

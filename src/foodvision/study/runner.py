@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.evaluation.figures import history_dict
 from foodvision.study.plan import (
     STEP_NUMBERS,
     PlannedStep,
@@ -110,6 +111,11 @@ class _DataAtSize:
         if size not in self.loaded:
             if isinstance(self.data, ImageData):
                 self.loaded[size] = _resized(self.data, size)
+            elif not isinstance(self.data, (str, os.PathLike)):
+                raise ValueError(
+                    "data must be an ImageData, a folder, 'food101' or 'synthetic'; got "
+                    f"{type(self.data).__name__}"
+                )
             else:
                 self.loaded[size] = load_data(
                     self.data,
@@ -119,42 +125,6 @@ class _DataAtSize:
                     seed=self.seed,
                 )
         return self.loaded[size]
-
-
-def _check_data(data: Any) -> None:
-    from foodvision.data import ImageData
-
-    if isinstance(data, ImageData):
-        return
-    if not isinstance(data, (str, os.PathLike)):
-        raise ValueError(
-            f"data must be an ImageData, a folder, 'food101' or 'synthetic'; got "
-            f"{type(data).__name__}"
-        )
-    name = os.fspath(data)
-    if name not in ("synthetic", "food101") and not os.path.exists(name):
-        raise FileNotFoundError(
-            f"data {name!r} does not exist; give a class-per-folder or Food-101 folder, "
-            "'food101' or 'synthetic'"
-        )
-
-
-def _images(data: Any, split: str) -> int:
-    return sum(data.counts.get(split, {}).values())
-
-
-def _history_dict(history: Any) -> dict[str, list[float]]:
-    return {k: [float(v) for v in values] for k, values in history.history.items()}
-
-
-def _concat_histories(*histories: Any) -> dict[str, list[float]]:
-    merged: dict[str, list[float]] = {}
-    for history in histories:
-        if history is None:
-            continue
-        for key, values in _history_dict(history).items():
-            merged.setdefault(key, []).extend(values)
-    return merged
 
 
 def _train_scratch(
@@ -190,7 +160,7 @@ def _train_scratch(
         callbacks=[EpochTimer(seconds)],
         **kw,
     )
-    return model, _history_dict(history), sum(seconds), len(seconds)
+    return model, history_dict(history), sum(seconds), len(seconds)
 
 
 def _run_step(
@@ -222,6 +192,7 @@ def _run_step(
         )
         tuning.save(step_dir / "tuning")
         best = tuning.best_hyperparameters
+        augmentation = best.get("augmentation", row.augmentation or "standard")
         _say(verbose, f"best hyperparameters (val accuracy {tuning.best_score:.3f}): {best}")
         model, history, seconds, ran = _train_scratch(
             dataclasses.replace(row, model="tuned_cnn"),
@@ -230,7 +201,7 @@ def _run_step(
             seed,
             model_options={"hyperparameters": best},
             learning_rate=best.get("learning_rate", config.learning_rate),
-            augmentation=best.get("augmentation", "standard"),
+            augmentation=augmentation,
             **common,
         )
         return (
@@ -244,7 +215,7 @@ def _run_step(
                 "tuning_trials": len(tuning.trials),
                 "best_hyperparameters": best,
                 "best_trial_val_accuracy": tuning.best_score,
-                "augmentation": best.get("augmentation", "standard"),
+                "augmentation": augmentation,
             },
             None,
         )
@@ -281,7 +252,7 @@ def _run_step(
         "finetune_epochs": len(result.finetune.history.get("loss", [])) if result.finetune else 0,
         "trainable_blocks": config.trainable_blocks,
     }
-    return model, _concat_histories(result.head, result.finetune), extra, result.test_outputs
+    return model, history_dict(result.history), extra, result.test_outputs
 
 
 def _fingerprint(config: StudyProfile, seed: int, data: Any, backend: str) -> dict[str, Any]:
@@ -290,7 +261,7 @@ def _fingerprint(config: StudyProfile, seed: int, data: Any, backend: str) -> di
         "seed": seed,
         "dataset": data.source,
         "class_names": list(data.class_names),
-        "test_images": _images(data, "test"),
+        "test_images": data.num_images("test"),
         "backend": backend,
     }
 
@@ -378,11 +349,11 @@ def run_study(
 
     config = resolve_profile(profile)
     plan = study_plan(config, steps)  # bad steps fail here, before anything loads
-    _check_data(data)
+    at_size = _DataAtSize(data, config, seed, list(classes) if classes else None)
+    at_size(plan[0].image_size)  # a missing folder or a bad layout fails before any output
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     backend = keras.backend.backend()
-    at_size = _DataAtSize(data, config, seed, list(classes) if classes else None)
     epoch_verbosity = {0: 0, 1: 2, 2: 1}.get(verbose, 2)
     _say(verbose, f"profile {config.name}, backend {backend}, steps {[r.step for r in plan]}")
     started = time.perf_counter()
@@ -425,7 +396,7 @@ def run_study(
         report.save(report_dir)
         correct = report.probabilities.argmax(axis=1) == report.labels
         epochs_run = len(history.get("loss", []))
-        trained = _images(step_data, "train") * extra.pop("epochs_this_run")
+        trained = step_data.num_images("train") * extra.pop("epochs_this_run")
         seconds = extra["train_seconds"]
         summary = {
             "step": row.step,
@@ -457,7 +428,7 @@ def run_study(
     summary = {
         "dataset": first.source,
         "class_names": list(first.class_names),
-        "test_images": _images(first, "test"),
+        "test_images": first.num_images("test"),
         "backend": backend,
         "profile": config.name,
         "seed": seed,

@@ -59,6 +59,15 @@ class FineTuneResult:
     epoch_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     test_outputs: Any = None
 
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Both phases' per-epoch values, phase 1 then phase 2 (for curves and reports)."""
+        merged = {key: list(values) for key, values in self.head.history.items()}
+        if self.finetune is not None:
+            for key, values in self.finetune.history.items():
+                merged.setdefault(key, []).extend(values)
+        return merged
+
 
 def _compile(model: keras.Model, optimizer: Any, learning_rate: float) -> None:
     model.compile(
@@ -184,7 +193,7 @@ def fine_tune(
     splits = {}
     for name in ("train", "val", "test"):
         dataset = getattr(data, name)
-        count = sum(data.counts.get(name, {}).values())
+        count = data.num_images(name)
         splits[name] = (
             split_features(
                 prefix,

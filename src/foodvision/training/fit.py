@@ -47,7 +47,7 @@ def check_inputs(model: Any, data: Any, epochs: int) -> int:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if getattr(data, "train", None) is None:
         raise ValueError("data has no training split; load it with fv.load_* first")
-    num_train = sum(data.counts.get("train", {}).values())
+    num_train = data.num_images("train")
     if num_train == 0:
         raise ValueError(f"the training split of {data.source or 'the data'} is empty")
     outputs = _num_outputs(model)
