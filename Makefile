@@ -5,8 +5,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.foodvision-installed
-KERAS_BACKEND ?= jax
-export KERAS_BACKEND
 
 # Test data and offline weights sit beside the repository in this project's CI; override
 # FOODVISION_TEST_DATA / FOODVISION_WEIGHTS_DIR to point elsewhere.
@@ -29,7 +27,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/python -m pytest -q
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: backend default, machine facts, JSON output."""
+"""Helpers shared by the benchmark scripts: backend choice, machine facts, JSON output."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from foodvision.backend_policy import set_backend  # noqa: E402  (imports no Keras)
+
+print(f"[benchmark] {set_backend(None).describe()}")  # KERAS_BACKEND, else "auto"
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = os.environ.get(

@@ -2,9 +2,9 @@
 
 Fine-tuning with cached features runs the frozen base once over every image; this
 measures how fast that pass is for each batch size, on the backend of this process
-(``KERAS_BACKEND``, default jax), with random weights and random 0..255 images (speed
-does not depend on either). ``fv.fine_tune`` picks its pass batch size from this
-measurement (see ``foodvision.training.feature_cache.prefix_batch_size``).
+(``KERAS_BACKEND``, else the library's ``auto`` choice), with random weights and random
+0..255 images (speed does not depend on either). ``fv.fine_tune`` picks its pass batch
+size from this measurement (see ``foodvision.training.feature_cache.prefix_batch_size``).
 
 Example:
     python benchmarks/prefix_batch.py --model vgg16_finetune --image-size 224

@@ -1,7 +1,8 @@
 """Command-line options shared by the example scripts.
 
-Importing this module defaults ``KERAS_BACKEND`` to ``jax`` (before Keras is imported),
-as the ``foodvision`` command does.
+Importing this module picks the Keras backend before Keras is imported, as the
+``foodvision`` command does: ``KERAS_BACKEND`` when set, else ``auto`` (JAX on a GPU or
+TPU, TensorFlow on a CPU-only machine).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import foodvision as fv  # noqa: E402  (after the backend default)
+from foodvision.backend_policy import set_backend  # noqa: E402  (imports no Keras)
+
+print(f"[example] {set_backend(None).describe()}")
+
+import foodvision as fv  # noqa: E402  (after the backend is set)
 
 
 def parse_args(

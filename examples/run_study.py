@@ -7,9 +7,10 @@ python examples/run_study.py --epochs 2 --image-size 32       # a smoke test
 
 import argparse
 import dataclasses
-import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from foodvision.backend_policy import set_backend
+
+print(f"[example] {set_backend(None).describe()}")  # before Keras is imported
 
 import foodvision as fv  # noqa: E402
 

@@ -35,9 +35,12 @@ def test_bad_arguments_exit_non_zero():
     assert run_cli("--backend", "theano", "data", "synthetic").returncode == 2
 
 
-def test_backend_defaults_to_jax_and_import_does_not_set_it():
+def test_backend_defaults_to_auto_and_import_does_not_set_it():
     import os
 
+    from foodvision.backend_policy import jax_accelerator
+
+    expected = "jax" if jax_accelerator() else "tensorflow"  # the documented auto policy
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     code = (
         "import os, foodvision, foodvision.cli as c; assert 'KERAS_BACKEND' not in os.environ;"
@@ -47,7 +50,8 @@ def test_backend_defaults_to_jax_and_import_does_not_set_it():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["jax", "jax"]
+    assert result.stdout.split() == [expected, expected]
+    assert f"backend {expected} (auto" in result.stderr  # said at start
 
 
 def test_train_then_predict(tmp_path):
@@ -87,8 +91,10 @@ def test_unknown_model_is_named_before_loading_data():
     assert "vgg16_finetune" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_command_runs_on_jax_when_no_backend_is_set():
+def test_the_command_runs_on_the_auto_backend_when_none_is_set():
     import os
+
+    from foodvision.backend_policy import choose_backend
 
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     code = (
@@ -99,7 +105,7 @@ def test_the_command_runs_on_jax_when_no_backend_is_set():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-2:] == ["0", "jax"]
+    assert result.stdout.split()[-2:] == ["0", choose_backend("auto").name]
     assert "vgg16_finetune" in result.stdout
 
 

@@ -1,7 +1,8 @@
 """The ``foodvision`` command.
 
 The command picks the Keras backend before Keras is imported: ``--backend`` if given,
-else ``KERAS_BACKEND`` from the environment, else ``jax``.
+else ``KERAS_BACKEND`` from the environment, else ``auto`` (JAX on a GPU or TPU,
+TensorFlow on a CPU-only machine; see :mod:`foodvision.backend_policy`).
 
 Example:
     $ foodvision data synthetic
@@ -16,7 +17,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-BACKENDS = ("jax", "tensorflow", "torch")
+from foodvision.backend_policy import BACKEND_CHOICES, set_backend
+
+BACKEND_HELP = (
+    "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
+)
 DATA_CHOICES_HELP = "a class-per-folder or Food-101 folder, 'food101' (download) or 'synthetic'"
 
 
@@ -164,9 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--backend",
-        choices=BACKENDS,
+        choices=BACKEND_CHOICES,
         default=None,
-        help="Keras backend (default: $KERAS_BACKEND, else jax)",
+        help=BACKEND_HELP,
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -213,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from foodvision.study.cli_commands import add_study_command
 
-    add_study_command(commands, BACKENDS, DATA_CHOICES_HELP)
+    add_study_command(commands, BACKEND_CHOICES, DATA_CHOICES_HELP, BACKEND_HELP)
+
+    from foodvision.bench.cli_commands import add_bench_command
+
+    add_bench_command(commands)
 
     models = commands.add_parser("models", help="list the registered models")
     models.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern")
@@ -233,15 +242,17 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def select_backend(requested: str | None) -> str:
-    """Set ``KERAS_BACKEND`` (``requested``, else the environment's, else ``jax``)."""
-    backend = requested or os.environ.get("KERAS_BACKEND") or "jax"
-    os.environ["KERAS_BACKEND"] = backend
-    if "keras" in sys.modules:
-        import keras
+    """Set ``KERAS_BACKEND`` by :func:`~foodvision.backend_policy.choose_backend` and say which.
 
-        if keras.backend.backend() != backend:
-            raise UsageError(f"keras was already imported with backend {keras.backend.backend()!r}")
-    return backend
+    ``requested`` is ``--backend``; ``None`` means ``$KERAS_BACKEND``, else ``auto``.
+    """
+    try:
+        choice = set_backend(requested)
+    except (ValueError, RuntimeError) as err:
+        raise UsageError(str(err)) from err
+    if choice.reason.startswith("auto"):
+        print(f"[foodvision] {choice.describe()}", file=sys.stderr)
+    return choice.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     early.add_argument("--backend", default=None)
     known, _ = early.parse_known_args(argv)
     try:
-        select_backend(known.backend if known.backend in BACKENDS else None)
+        select_backend(known.backend if known.backend in BACKEND_CHOICES else None)
     except UsageError as err:
         print(f"foodvision: error: {err}", file=sys.stderr)
         return 2

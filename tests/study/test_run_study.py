@@ -86,6 +86,35 @@ def test_a_second_run_reuses_finished_steps(study, tiny_data):
     assert again.summary["comparisons"][0]["from_step"] == 1
 
 
+def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
+    import dataclasses
+
+    from foodvision.study.runner import _fingerprint
+
+    longer_head = dataclasses.replace(TINY, head_epochs=2)
+    longer_step3 = dataclasses.replace(TINY, epochs={**TINY.epochs, 3: 2})
+    backend = study.summary["backend"]
+    for step in (1, 2, 3, 4):
+        assert _fingerprint(longer_head, step, 0, tiny_data, backend) == _fingerprint(
+            TINY, step, 0, tiny_data, backend
+        )
+    assert _fingerprint(longer_head, 5, 0, tiny_data, backend) != _fingerprint(
+        TINY, 5, 0, tiny_data, backend
+    )
+    changed = [
+        step
+        for step in (1, 2, 3, 4, 5)
+        if _fingerprint(longer_step3, step, 0, tiny_data, backend)
+        != _fingerprint(TINY, step, 0, tiny_data, backend)
+    ]
+    assert changed == [3]
+    # end to end: the finished step 1 is reused under the new step-5 setting
+    again = fv.run_study(
+        tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
+    )
+    assert again.summary["steps"][0] == study.summary["steps"][0]
+
+
 def test_bad_arguments_fail_before_training(tmp_path, tiny_data):
     with pytest.raises(ValueError, match="valid steps"):
         fv.run_study(tiny_data, steps=[7], out_dir=tmp_path)

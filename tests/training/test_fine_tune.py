@@ -132,6 +132,22 @@ def test_features_that_do_not_fit_in_memory_go_to_disk(tmp_path, monkeypatch):
         feature_cache.split_features(prefix, data.train, 13)
 
 
+def test_default_feature_memmap_leaves_no_temporary_files(tmp_path, monkeypatch):
+    import tempfile
+
+    from foodvision.training import feature_cache
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(feature_cache, "_memory_budget", lambda: 0)
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    prefix, _ = fv.split_at(vgg(), "block3_pool")
+    features, _ = feature_cache.split_features(prefix, data.train, 12)
+    assert isinstance(features, np.memmap) and float(np.abs(features).sum()) > 0
+    with pytest.raises(ValueError, match="were counted"):
+        feature_cache.split_features(prefix, data.train, 13)
+    assert list(tmp_path.iterdir()) == []  # the folder is gone, the data still readable
+
+
 def test_prefix_pass_image_by_image_equals_whole_batches():
     from foodvision.training.feature_cache import prefix_batch_size, split_features
 

@@ -20,7 +20,9 @@ def _steps(text: str) -> tuple[int, ...]:
         ) from err
 
 
-def add_study_command(subparsers: Any, backends: tuple[str, ...], data_help: str) -> Any:
+def add_study_command(
+    subparsers: Any, backends: tuple[str, ...], data_help: str, backend_help: str
+) -> Any:
     """Add ``study`` to the ``foodvision`` command's sub-commands."""
     study = subparsers.add_parser(
         "study",
@@ -52,7 +54,7 @@ def add_study_command(subparsers: Any, backends: tuple[str, ...], data_help: str
         "--backend",
         choices=backends,
         default=argparse.SUPPRESS,
-        help="Keras backend (default: $KERAS_BACKEND, else jax)",
+        help=backend_help,
     )
     study.set_defaults(handler=cmd_study)
     return study

@@ -255,9 +255,43 @@ def _run_step(
     return model, history_dict(result.history), extra, result.test_outputs
 
 
-def _fingerprint(config: StudyProfile, seed: int, data: Any, backend: str) -> dict[str, Any]:
+_TRANSFER_SETTINGS = frozenset(
+    {
+        "transfer_image_size",
+        "transfer_early_stopping",
+        "head_epochs",
+        "finetune_epochs",
+        "trainable_blocks",
+        "finetune_learning_rate",
+    }
+)
+_SCRATCH_SETTINGS = frozenset(
+    {"scratch_image_size", "epochs", "schedule", "warmup_epochs", "early_stopping"}
+)
+_TUNING_SETTINGS = frozenset({"tuner", "tuning_trials", "tuning_epochs"})
+
+
+def _step_settings(config: StudyProfile, step: int) -> dict[str, Any]:
+    """The profile fields that can change ``step``'s result.
+
+    Editing, say, the fine-tuning epochs then does not throw away finished CNN steps.
+    """
+    settings = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    settings.pop("name")
+    unused = _SCRATCH_SETTINGS if step == 5 else _TRANSFER_SETTINGS
+    if step != 4:
+        unused |= _TUNING_SETTINGS
+    settings = {k: v for k, v in settings.items() if k not in unused}
+    if step != 5:
+        settings["epochs"] = settings["epochs"][str(step)]
+    return settings
+
+
+def _fingerprint(
+    config: StudyProfile, step: int, seed: int, data: Any, backend: str
+) -> dict[str, Any]:
     return {
-        "profile": json.loads(json.dumps(dataclasses.asdict(config), default=str)),
+        "settings": _step_settings(config, step),
         "seed": seed,
         "dataset": data.source,
         "class_names": list(data.class_names),
@@ -368,7 +402,7 @@ def run_study(
                 "a folder with test_split > 0 or use Food-101's official test split"
             )
         step_dir = out / row.folder
-        fingerprint = _fingerprint(config, seed, step_data, backend)
+        fingerprint = _fingerprint(config, row.step, seed, step_data, backend)
         done = _load_done(step_dir, fingerprint, row)
         if done is not None:
             _say(verbose, f"step {row.step} ({row.model}) already done: reusing {step_dir}")

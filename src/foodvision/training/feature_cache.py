@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,24 @@ def prefix_batch_size(data_batch_size: int) -> int:
         if all(device.platform == "cpu" for device in jax.devices()):
             return 1
     return data_batch_size
+
+
+def _remove_when_unused(path: str, folder: str) -> None:
+    """Delete a temporary memory map's file and folder right away.
+
+    On POSIX systems the open map keeps the data alive after the file is unlinked, so the
+    disk space comes back with the array. Systems that cannot delete an open file
+    (Windows) keep it; a warning names the folder to delete after the run.
+    """
+    try:
+        os.remove(path)
+        os.rmdir(folder)
+    except OSError:
+        warnings.warn(
+            f"cached features stay in {folder} until you delete it (this system cannot "
+            "remove a file that is still open)",
+            stacklevel=3,
+        )
 
 
 def split_features(
@@ -64,9 +83,12 @@ def split_features(
     else:
         folder = directory or tempfile.mkdtemp(prefix="foodvision-features-")
         os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{name}.npy")
         features = np.lib.format.open_memmap(
-            os.path.join(folder, f"{name}.npy"), mode="w+", dtype=np.float32, shape=(count, *shape)
+            path, mode="w+", dtype=np.float32, shape=(count, *shape)
         )
+        if directory is None:  # nothing else needs the file: free the disk with the array
+            _remove_when_unused(path, folder)
     labels = np.empty(count, np.int32)
     start = 0
     for images, batch_labels in dataset.as_numpy_iterator():

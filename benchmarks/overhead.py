@@ -1,0 +1,144 @@
+"""Library overhead: ``fv.train`` with the foodvision pipeline vs a bare ``model.fit``.
+
+Same run, same model (the study's step-2 ``deeper_cnn``), same images: the bare fit gets
+the training split as in-memory NumPy arrays; ``fv.train`` gets the ``ImageData`` with its
+cached tf.data pipeline, label checks and callbacks (and, in the third variant,
+per-epoch checkpoints as the study writes them). Variants run in rotation (ABCABC...)
+so drift on the machine hits them alike; each epoch after the first is timed. The
+fastest epoch of each variant is the least disturbed estimate of its own cost (on a
+shared VM epoch times can jump between two levels whatever runs); the medians are
+printed too.
+
+Example:
+    python benchmarks/overhead.py --data synthetic --image-size 64 --epochs 4 --repeats 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import _common  # noqa: F401  (sets the backend before keras is imported)
+import keras
+import numpy as np
+from _common import machine_info, markdown_table, save_json
+
+import foodvision as fv
+
+
+class _EpochClock(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def _model(num_classes, size, seed):
+    keras.utils.set_random_seed(seed)
+    model = fv.build_model("deeper_cnn", num_classes=num_classes, input_shape=(size, size, 3))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=4, help="per repeat; the first is untimed")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--out",
+        default=str(Path(__file__).parent / "results" / f"overhead_{keras.backend.backend()}.json"),
+    )
+    args = parser.parse_args()
+    if args.epochs < 2 or args.repeats < 1:
+        parser.error("--epochs must be >= 2 (the first is untimed) and --repeats >= 1")
+
+    size = (args.image_size, args.image_size)
+    data = fv.load_data(args.data, image_size=size, batch_size=args.batch_size, seed=args.seed)
+    batches = list(data.train.as_numpy_iterator())
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+
+    def bare(model, clock, _):
+        model.fit(
+            x,
+            y,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            shuffle=True,
+            validation_data=data.val,
+            callbacks=[clock],
+            verbose=0,
+        )
+
+    def library(model, clock, checkpoints):
+        fv.train(
+            model,
+            data,
+            args.epochs,
+            callbacks=[clock],
+            verbose=0,
+            checkpoint_dir=checkpoints,
+            seed=args.seed,
+        )
+
+    variants = {
+        "bare model.fit (NumPy arrays)": (bare, False),
+        "fv.train (pipeline)": (library, False),
+        "fv.train (pipeline + checkpoints)": (library, True),
+    }
+    seconds = {name: [] for name in variants}
+    for repeat in range(args.repeats):
+        for name, (run, checkpoint) in variants.items():
+            model = _model(data.num_classes, args.image_size, args.seed)
+            clock = _EpochClock()
+            with tempfile.TemporaryDirectory() as tmp:
+                run(model, clock, Path(tmp) / "run" if checkpoint else None)
+            seconds[name] += clock.seconds[1:]
+            print(f"repeat {repeat}: {name}: {[round(s, 2) for s in clock.seconds]}", flush=True)
+
+    images = len(y)
+    bare_times = seconds["bare model.fit (NumPy arrays)"]
+    bare_median = statistics.median(bare_times)
+    rows = []
+    for name, values in seconds.items():
+        rows.append(
+            {
+                "variant": name,
+                "epoch_s_min": min(values),
+                "epoch_s_median": statistics.median(values),
+                "epoch_s_max": max(values),
+                "images_per_s_best": images / min(values),
+                "vs_bare_best": f"{min(bare_times) / min(values):.3f}x",
+                "vs_bare_median": f"{bare_median / statistics.median(values):.3f}x",
+            }
+        )
+    print(markdown_table(rows, list(rows[0])))
+    payload = {
+        "benchmark": "overhead",
+        "settings": {**vars(args), "data": Path(args.data).name, "out": Path(args.out).name},
+        "machine": machine_info(),
+        "train_images": images,
+        "epoch_seconds": seconds,
+        "rows": rows,
+    }
+    print(f"saved {save_json(args.out, payload)}")
+
+
+if __name__ == "__main__":
+    main()
