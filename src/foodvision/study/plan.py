@@ -180,7 +180,7 @@ PROFILES: dict[str, StudyProfile] = {
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
-``full`` is the real study for a GPU (about two hours on a 2-core CPU)."""
+``full`` is the real study for a GPU (two to three hours on a 2-core CPU)."""
 
 
 @dataclasses.dataclass(frozen=True)
