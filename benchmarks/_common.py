@@ -11,9 +11,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from foodvision.backend_policy import set_backend  # noqa: E402  (imports no Keras)
+from foodvision.backend_policy import choose_backend  # noqa: E402  (imports no Keras)
 
-print(f"[benchmark] {set_backend(None).describe()}")  # KERAS_BACKEND, else "auto"
+_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"
+os.environ["KERAS_BACKEND"] = _BACKEND.name
+print(f"[benchmark] {_BACKEND.describe()}")
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = os.environ.get(

@@ -14,9 +14,11 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from foodvision.backend_policy import set_backend  # noqa: E402  (imports no Keras)
+from foodvision.backend_policy import choose_backend  # noqa: E402  (imports no Keras)
 
-print(f"[example] {set_backend(None).describe()}")
+_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"
+os.environ["KERAS_BACKEND"] = _BACKEND.name
+print(f"[example] {_BACKEND.describe()}")
 
 import foodvision as fv  # noqa: E402  (after the backend is set)
 

@@ -7,10 +7,13 @@ python examples/run_study.py --epochs 2 --image-size 32       # a smoke test
 
 import argparse
 import dataclasses
+import os
 
-from foodvision.backend_policy import set_backend
+from foodvision.backend_policy import choose_backend
 
-print(f"[example] {set_backend(None).describe()}")  # before Keras is imported
+_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"; before Keras is imported
+os.environ["KERAS_BACKEND"] = _BACKEND.name
+print(f"[example] {_BACKEND.describe()}")
 
 import foodvision as fv  # noqa: E402
 

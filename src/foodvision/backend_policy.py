@@ -127,24 +127,3 @@ def choose_backend(requested: str | None = "auto") -> BackendChoice:
         if installed(name):
             return BackendChoice(name, "auto: CPU only, fastest measured CPU backend installed")
     raise ValueError("no Keras backend is installed; pip install tensorflow or jax")
-
-
-def set_backend(requested: str | None = "auto") -> BackendChoice:
-    """Choose a backend and export it as ``KERAS_BACKEND`` (call before importing Keras).
-
-    Raises:
-        RuntimeError: When Keras is already imported with another backend.
-    """
-    import sys
-
-    choice = choose_backend(requested)
-    keras_module = sys.modules.get("keras")
-    if keras_module is not None:
-        current = keras_module.backend.backend()
-        if current != choice.name:
-            raise RuntimeError(
-                f"Keras is already imported with backend {current!r}; choose the backend "
-                f"({choice.name!r}) before importing keras"
-            )
-    os.environ["KERAS_BACKEND"] = choice.name
-    return choice

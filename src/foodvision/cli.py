@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from foodvision.backend_policy import BACKEND_CHOICES, set_backend
+from foodvision.backend_policy import BACKEND_CHOICES, choose_backend
 
 BACKEND_HELP = (
     "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
@@ -247,9 +247,15 @@ def select_backend(requested: str | None) -> str:
     ``requested`` is ``--backend``; ``None`` means ``$KERAS_BACKEND``, else ``auto``.
     """
     try:
-        choice = set_backend(requested)
-    except (ValueError, RuntimeError) as err:
+        choice = choose_backend(requested)
+    except ValueError as err:
         raise UsageError(str(err)) from err
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != choice.name:
+            raise UsageError(f"keras was already imported with backend {keras.backend.backend()!r}")
+    os.environ["KERAS_BACKEND"] = choice.name
     if choice.reason.startswith("auto"):
         print(f"[foodvision] {choice.describe()}", file=sys.stderr)
     return choice.name
