@@ -12,7 +12,7 @@ FOODVISION_TEST_DATA ?= $(abspath ../shared/datasets/food101-mini5)
 FOODVISION_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 export FOODVISION_TEST_DATA FOODVISION_WEIGHTS_DIR
 
-.PHONY: install run test lint bench-pipeline clean
+.PHONY: install run test lint docs bench-pipeline clean
 
 $(STAMP): pyproject.toml constraints/test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,16 +25,21 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/foodvision study --data synthetic --profile quick --out runs/study
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
+test: $(STAMP) docs
+	$(BIN)/ruff check src tests benchmarks examples docs
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(BIN)/python -m pytest -q
 
+# The documentation site (mkdocs.yml, docs/) built into site/; --strict fails on a broken
+# link, a missing page or an API entry that does not resolve.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples docs
+	$(BIN)/ruff format --check src tests benchmarks examples docs
 
 bench-pipeline: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py --data $(FOODVISION_TEST_DATA)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

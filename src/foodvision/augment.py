@@ -35,7 +35,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 AUGMENTATION_PRESETS = ("none", "light", "standard", "strong")
-"""Names accepted by :func:`augmentation`."""
+"""Names accepted by :func:`augmentation`.
+
+Example:
+    >>> AUGMENTATION_PRESETS
+    ('none', 'light', 'standard', 'strong')
+"""
 
 _VALUE_RANGE = (0, 255)
 
@@ -176,14 +181,22 @@ def augment_fn(
     Raises:
         ValueError: Labels are mixed and ``num_classes`` is not an integer >= 2.
 
+    Example:
+        >>> fn = augment_fn("strong", num_classes=5)  # doctest: +SKIP
+        >>> train = data.train.map(fn)  # doctest: +SKIP
+
     """
     pipeline = _as_pipeline(augmentation)
     if not pipeline.layers:
         return None
+    import tensorflow as tf
+
     from foodvision.layers import layer_mixes_labels
 
+    # Plain graph code: AutoGraph has nothing to convert and warns when it tries.
     if not layer_mixes_labels(pipeline):
 
+        @tf.autograph.experimental.do_not_convert
         def augment_images(images: Any, labels: Any) -> tuple[Any, Any]:
             return pipeline(images, training=True), labels
 
@@ -195,9 +208,8 @@ def augment_fn(
             f">= 2) so integer labels can be one-hot encoded, got {num_classes!r}"
         )
 
+    @tf.autograph.experimental.do_not_convert
     def augment_images_and_labels(images: Any, labels: Any) -> tuple[Any, Any]:
-        import tensorflow as tf
-
         if labels.shape.rank == 1:
             labels = tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=tf.float32)
         else:

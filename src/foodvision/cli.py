@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from foodvision.backend_policy import BACKEND_CHOICES, choose_backend
 
@@ -27,6 +28,18 @@ DATA_CHOICES_HELP = "a class-per-folder or Food-101 folder, 'food101' (download)
 
 class UsageError(Exception):
     """A command-line mistake, reported as one line without a traceback."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line that points to ``--help``.
+
+    Sub-command parsers inherit the class, so every command reports a missing or wrong
+    argument the same way: ``foodvision train: error: ... (see: foodvision train --help)``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line on stderr and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
 def _image_size(text: str) -> tuple[int, int]:
@@ -163,7 +176,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``foodvision`` command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="foodvision",
         description="Image classification with Keras 3: data, models, training, reports.",
     )
@@ -265,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``foodvision`` command; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # The backend must be set before anything imports keras, parser building included.
-    early = argparse.ArgumentParser(add_help=False)
+    early = OneLineParser(prog="foodvision", add_help=False)
     early.add_argument("--backend", default=None)
     known, _ = early.parse_known_args(argv)
     try:
@@ -283,9 +296,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValueError, FileNotFoundError, OSError) as err:
         if args.debug:
             raise
-        print(f"foodvision {args.command}: error: {err}", file=sys.stderr)
+        print(f"foodvision {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
+    except Exception as err:  # an unexpected failure: still one line, traceback on --debug
+        if args.debug:
+            raise
+        print(
+            f"foodvision {args.command}: error: {type(err).__name__}: {_one_line(err)} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    r"""An error's message on one line (multi-line messages are joined with ``" | "``).
+
+    Example:
+        >>> _one_line(ValueError("bad value\n  details"))
+        'bad value | details'
+
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " | ".join(lines) or type(error).__name__
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main, not this copy's: under ``python -m`` this file is
+    # ``__main__``, and commands raise ``foodvision.cli.UsageError``, a different class.
+    from foodvision.cli import main as package_main
+
+    sys.exit(package_main())

@@ -40,7 +40,12 @@ DEFAULT_SEARCH_SPACE: Mapping[str, tuple[Any, ...]] = {
 """Choices of every tuned hyperparameter (``tuned_cnn`` options, learning rate and
 augmentation preset). The first choice of each is the step-3 model's setting; the
 Bayesian search runs its first trial with the first choices, so it always measures the
-model it tries to improve."""
+model it tries to improve.
+
+Example:
+    >>> DEFAULT_SEARCH_SPACE["depth"]
+    (4, 3, 5)
+"""
 
 
 def peak_memory_mb() -> float | None:
@@ -66,6 +71,11 @@ class TuningResult:
             ``seconds``, ``peak_memory_mb`` and the hyperparameters.
         tuner: ``"hyperband"`` or ``"bayesian"``.
         seconds: Wall time of the search.
+
+    Example:
+        >>> search = tune_cnn(data, tuner="bayesian", max_trials=3)  # doctest: +SKIP
+        >>> search.best_score, search.best_hyperparameters["depth"]  # doctest: +SKIP
+        >>> search.save("runs/tuning")  # doctest: +SKIP
     """
 
     best_hyperparameters: dict[str, Any]
@@ -222,6 +232,13 @@ def tune_cnn(
     Raises:
         ValueError: Unknown tuner or hyperparameter, no validation split, or no depth
             that fits the image size.
+
+    Example:
+        >>> search = fv.tune_cnn(data, tuner="hyperband", epochs=20,
+        ...                      directory="runs/tuning")  # doctest: +SKIP
+        >>> model = fv.build_model("tuned_cnn", num_classes=data.num_classes,
+        ...                        input_shape=(*data.image_size, 3),
+        ...                        hyperparameters=search.best_hyperparameters)  # doctest: +SKIP
 
     """
     import keras_tuner

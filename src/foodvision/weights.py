@@ -29,18 +29,37 @@ from pathlib import Path
 from typing import Any
 
 WEIGHTS_DIR_ENV = "FOODVISION_WEIGHTS_DIR"
-"""Environment variable naming a directory of ``<arch>_imagenet_notop.weights.h5`` files."""
+"""Environment variable naming a directory of ``<arch>_imagenet_notop.weights.h5`` files.
+
+Example:
+    >>> import os
+    >>> os.environ[WEIGHTS_DIR_ENV] = "/data/weights"  # doctest: +SKIP
+"""
 
 IMAGENET = "imagenet"
 _SUFFIXES = (".weights.h5", ".h5", ".hdf5")
 
 
 class WeightsUnavailableError(OSError):
-    """ImageNet weights are neither in ``$FOODVISION_WEIGHTS_DIR`` nor downloadable."""
+    """ImageNet weights are neither in ``$FOODVISION_WEIGHTS_DIR`` nor downloadable.
+
+    Example:
+        >>> try:  # doctest: +SKIP
+        ...     model = fv.build_model("vgg16_finetune", weights="imagenet")
+        ... except fv.WeightsUnavailableError as err:  # offline, no local file
+        ...     print(err)
+    """
 
 
 class WeightsMismatchError(ValueError):
-    """A weights file does not fit the backbone it is loaded into."""
+    """A weights file does not fit the backbone it is loaded into.
+
+    Example:
+        >>> fv.build_model("vgg16_finetune",
+        ...                weights="resnet50.weights.h5")  # doctest: +SKIP
+        Traceback (most recent call last):
+        WeightsMismatchError: weights file 'resnet50.weights.h5' does not fit the vgg16 ...
+    """
 
 
 @dataclasses.dataclass(frozen=True)

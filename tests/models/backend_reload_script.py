@@ -6,7 +6,8 @@ WORKDIR holds ``<name>.keras`` files and ``inputs.npz`` (``images_<name>`` per m
 ``aug_images``/``aug_labels`` for the augmentation presets). The script writes
 ``outputs_<backend>.npz`` with, per model, the predictions (``pred_<name>``) and the
 features at its last block boundary (``feat_<name>``), and, per preset, the augmented
-batch (``aug_<preset>_images``/``_labels``). Run by ``test_serialization_backends.py``, one
+batch (``aug_<preset>_images``/``_labels``; only when ``inputs.npz`` holds ``aug_images``).
+Run by ``test_serialization_backends.py`` and ``tests/reliability/test_determinism.py``, one
 subprocess per backend, because the backend must be set before keras is imported.
 """
 
@@ -43,7 +44,8 @@ def main(workdir: Path) -> None:
         prefix, _ = fv.split_at(model, fv.block_boundaries(model)[-1])
         outputs[f"feat_{name}"] = prefix.predict(images, verbose=0)
         print(f"{keras.backend.backend()}: {name} ok", flush=True)
-    outputs.update(augmentation_outputs(inputs["aug_images"], inputs["aug_labels"]))
+    if "aug_images" in inputs:
+        outputs.update(augmentation_outputs(inputs["aug_images"], inputs["aug_labels"]))
     np.savez(workdir / f"outputs_{keras.backend.backend()}.npz", **outputs)
 
 

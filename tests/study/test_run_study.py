@@ -15,6 +15,7 @@ TINY = fv.StudyProfile(
     tuning_epochs=1,
     head_epochs=1,
     finetune_epochs=1,
+    transfer_augmentation="light",  # as in the full profile: phase 2 on augmented images
     bootstrap_resamples=200,
 )
 
@@ -49,7 +50,8 @@ def test_summary_schema_and_files(study, tiny_data):
         assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
         assert step["epochs_run"] == len(metrics["history"]["loss"])
     assert summary["steps"][4]["epochs_run"] == 2  # head + fine-tune epochs
-    assert summary["steps"][4]["cached_features"] is True
+    assert summary["steps"][4]["cached_features"] is True  # phase 1
+    assert summary["steps"][4]["augmentation"] == "light"  # phase 2
     tuning = study.out_dir / "step4_tuned" / "tuning"
     assert (tuning / "trials.png").exists()
     assert len(json.loads((tuning / "trials.json").read_text())["trials"]) == 2
@@ -113,6 +115,22 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
     )
     assert again.summary["steps"][0] == study.summary["steps"][0]
+
+
+def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):
+    from foodvision.study import study_plan
+    from foodvision.study.runner import _fingerprint, _start_attempt
+
+    row = study_plan(TINY, steps=[1])[0]
+    checkpoint = tmp_path / "checkpoint"
+    same = _fingerprint(TINY, 1, 0, tiny_data, "jax")
+    _start_attempt(tmp_path, same, row, verbose=0)
+    checkpoint.mkdir()
+    (checkpoint / "history.csv").write_text("epoch\n1\n")
+    _start_attempt(tmp_path, same, row, verbose=0)  # an interrupted run, same settings
+    assert (checkpoint / "history.csv").exists()
+    _start_attempt(tmp_path, _fingerprint(TINY, 1, 1, tiny_data, "jax"), row, verbose=0)
+    assert not checkpoint.exists()  # another seed: starting over, not resuming
 
 
 def test_bad_arguments_fail_before_training(tmp_path, tiny_data):

@@ -101,6 +101,34 @@ def test_augmentation_turns_caching_off_and_checkpoints_per_phase(tmp_path):
     assert (tmp_path / "finetune" / "history.csv").exists()
 
 
+def test_augmenting_only_phase_two_caches_phase_one(tmp_path):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=6)
+    data = dataclasses.replace(
+        data, test=data.val, counts={**data.counts, "test": data.counts["val"]}
+    )
+    model = vgg()
+    before = weights_by_layer(model)
+    result = fv.fine_tune(
+        model,
+        data,
+        head_epochs=1,
+        finetune_epochs=2,
+        augmentation="light",
+        augment_head=False,
+        finetune_learning_rate=1e-2,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    # phase 1 trained on features cached below the head; phase 2 on augmented images
+    assert result.cached_features and result.boundary == "block5_pool"
+    assert result.test_outputs is None  # the last phase ran on images, not features
+    assert len(result.finetune.epoch) == 2
+    assert (tmp_path / "finetune" / "history.csv").exists()
+    after = weights_by_layer(model)
+    assert np.array_equal(before["block4_conv3"][0], after["block4_conv3"][0])
+    assert not np.array_equal(before["block5_conv3"][0], after["block5_conv3"][0])
+
+
 def test_bad_trainable_blocks():
     with pytest.raises(ValueError, match="trainable_blocks"):
         fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, trainable_blocks=9, verbose=0)

@@ -90,10 +90,19 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
 
 
 def _describe(error: BaseException) -> str:
+    """First line of an error's message, without TensorFlow's op details around it.
+
+    Example:
+        >>> _describe(ValueError("Invalid PNG data, size 6 [Op:DecodeImage] name: "))
+        'Invalid PNG data, size 6'
+
+    """
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "{{function_node" in text:  # TensorFlow prefixes op errors with graph details
         text = text.split("}}")[-1].strip()
-    return text
+    if " [Op:" in text:  # ... and eager op errors end in " [Op:DecodeImage] name: "
+        text = text.split(" [Op:")[0].strip()
+    return text or type(error).__name__
 
 
 def _inspect(path: str) -> CheckedImage | str:

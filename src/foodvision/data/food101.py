@@ -15,6 +15,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ FOOD101_URL = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz"
 FOOD101_MD5 = "85eeb15f3717b99a5da872d97d918f87"
 """MD5 of the official archive."""
 FOOD101_DIRNAME = "food-101"
+_STAGING_PREFIX = ".food-101-extract-"
 
 
 def default_food101_dir() -> str:
@@ -64,15 +66,80 @@ def find_food101_root(path: str | os.PathLike) -> str:
     )
 
 
+class CorruptArchiveError(ValueError):
+    """The archive is truncated or not a tar file (e.g. a partial download)."""
+
+
 def _safe_extract(archive: str, destination: str) -> None:
-    """Extract a tar archive refusing absolute paths, '..' and links leaving the target."""
-    with tarfile.open(archive) as tar:
-        try:
+    """Extract a tar archive refusing absolute paths, '..' and links leaving the target.
+
+    Raises:
+        ValueError: For an unsafe member (nothing is written outside ``destination``).
+        CorruptArchiveError: For a truncated or unreadable archive.
+        RuntimeError: On a Python without tarfile's extraction filters.
+
+    """
+    if not hasattr(tarfile, "data_filter"):
+        raise RuntimeError(
+            "extracting archives safely needs tarfile's 'data' filter (Python 3.10.12, "
+            "3.11.4, 3.12 or newer); upgrade Python, or extract the archive yourself and "
+            "pass its folder as root"
+        )
+    try:
+        with tarfile.open(archive) as tar:
             tar.extractall(destination, filter="data")
-        except tarfile.FilterError as err:
-            raise ValueError(
-                f"refusing to extract {archive!r}: {err} (unsafe path or link in the archive)"
-            ) from err
+    except tarfile.FilterError as err:
+        raise ValueError(
+            f"refusing to extract {archive!r}: {err} (unsafe path or link in the archive)"
+        ) from err
+    except (tarfile.ReadError, EOFError, zlib.error) as err:
+        reason = " ".join(str(err).split())  # tarfile's reasons span several lines
+        raise CorruptArchiveError(
+            f"{archive!r} is truncated or not a tar archive ({reason})"
+        ) from err
+
+
+def _fetch_archive(directory: str, origin: str, file_hash: str | None, force: bool) -> str:
+    """Download the archive into ``directory`` (or reuse it); delete it on a bad hash."""
+    import keras
+
+    fname = f"{FOOD101_DIRNAME}.tar.gz"
+    try:
+        return keras.utils.get_file(
+            fname=fname,
+            origin=origin,
+            file_hash=file_hash,
+            cache_dir=directory,
+            cache_subdir="",
+            force_download=force,
+        )
+    except ValueError as err:
+        if "hash" not in str(err):
+            raise
+        Path(directory, fname).unlink(missing_ok=True)
+        raise ValueError(
+            f"the archive downloaded from {origin} does not match file_hash {file_hash!r}, "
+            "so it was deleted and nothing was extracted; check the URL and the hash "
+            "(MD5 or SHA-256 of the archive)"
+        ) from err
+
+
+def _remove_stale_staging(directory: str) -> None:
+    """Delete the staging folders of extractions that were killed half-way."""
+    for name in os.listdir(directory):
+        if name.startswith(_STAGING_PREFIX):
+            shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+
+
+def _extract_into_place(archive: str, directory: str, target: str) -> None:
+    """Extract ``archive`` into a staging folder, then rename its Food-101 root to ``target``."""
+    staging = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory)
+    try:
+        _safe_extract(archive, staging)
+        extracted = find_food101_root(staging)
+        os.replace(extracted, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def download_food101(
@@ -86,7 +153,9 @@ def download_food101(
     The archive is fetched with ``keras.utils.get_file`` (progress bar, hash check; a
     partial or corrupted download is fetched again) and extracted with tarfile's
     ``data`` filter into a temporary folder that is renamed into place, so an
-    interrupted extraction never leaves a half-written dataset.
+    interrupted extraction never leaves a half-written dataset. An archive whose hash
+    does not match is deleted; without a hash, an archive that cannot be read (a
+    partial download left by an earlier attempt) is fetched once more.
 
     Args:
         directory: Folder for the archive and the extracted ``food-101/``; default
@@ -97,31 +166,35 @@ def download_food101(
     Returns:
         The Food-101 root (``<directory>/food-101``).
 
+    Raises:
+        ValueError: For a hash mismatch or an archive with unsafe members (absolute
+            paths, ``..``, links leaving the folder); nothing is extracted.
+        CorruptArchiveError: If the archive cannot be read even after a new download.
+
     Example:
         >>> root = download_food101()  # doctest: +SKIP
 
     """
-    import keras
-
     directory = os.path.abspath(os.fspath(directory or default_food101_dir()))
     target = os.path.join(directory, FOOD101_DIRNAME)
     if os.path.isdir(os.path.join(target, "meta")):
         return target
     os.makedirs(directory, exist_ok=True)
-    archive = keras.utils.get_file(
-        fname=f"{FOOD101_DIRNAME}.tar.gz",
-        origin=origin,
-        file_hash=file_hash,
-        cache_dir=directory,
-        cache_subdir="",
-    )
-    staging = tempfile.mkdtemp(prefix=".food-101-extract-", dir=directory)
+    _remove_stale_staging(directory)
+    archive = _fetch_archive(directory, origin, file_hash, force=False)
     try:
-        _safe_extract(archive, staging)
-        extracted = find_food101_root(staging)
-        os.replace(extracted, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _extract_into_place(archive, directory, target)
+    except CorruptArchiveError:
+        # a partial download kept from an earlier attempt (no hash to tell): fetch again
+        archive = _fetch_archive(directory, origin, file_hash, force=True)
+        try:
+            _extract_into_place(archive, directory, target)
+        except CorruptArchiveError as err:
+            os.remove(archive)
+            raise CorruptArchiveError(
+                f"{err}; downloaded again from {origin} and still unreadable, so it was "
+                "deleted. Check the URL, or pass file_hash to detect a bad download"
+            ) from err
     return target
 
 
@@ -138,9 +211,18 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _split_entries(
-    root: Path, split: str, class_names: Sequence[str], class_files: dict[str, dict[str, str]]
+    root: Path,
+    split: str,
+    class_names: Sequence[str],
+    class_files: dict[str, dict[str, str]],
+    available: Sequence[str],
 ) -> tuple[list[str], list[int], list[tuple[str, str]]]:
-    """Paths and labels of the chosen classes listed in ``meta/<split>.txt``."""
+    """Paths and labels of the chosen classes listed in ``meta/<split>.txt``.
+
+    Lines of classes that were not chosen are left out; lines that name no known class
+    (a typo, no ``/``) are skipped and reported, never dropped without a word.
+    """
+    known = set(available)
     list_file = root / "meta" / f"{split}.txt"
     index = {name: i for i, name in enumerate(class_names)}
     paths: list[str] = []
@@ -151,6 +233,14 @@ def _split_entries(
     for entry in _read_lines(list_file):
         class_name, _, stem = entry.rpartition("/")
         if class_name not in index:
+            if class_name not in known:
+                skipped.append(
+                    (
+                        entry,
+                        f"malformed entry in meta/{split}.txt: not <class>/<image id> "
+                        "with a class of meta/classes.txt",
+                    )
+                )
             continue
         if entry in seen:
             skipped.append((entry, f"duplicate entry in meta/{split}.txt"))
@@ -235,8 +325,12 @@ def load_food101(
         names = sorted(os.listdir(folder)) if folder.is_dir() else []
         class_files[name] = {os.path.splitext(n)[0]: n for n in names if is_image_file(n)}
 
-    train_paths, train_labels, skipped = _split_entries(base, "train", class_names, class_files)
-    test_paths, test_labels, test_skipped = _split_entries(base, "test", class_names, class_files)
+    train_paths, train_labels, skipped = _split_entries(
+        base, "train", class_names, class_files, available
+    )
+    test_paths, test_labels, test_skipped = _split_entries(
+        base, "test", class_names, class_files, available
+    )
     overlap = set(train_paths) & set(test_paths)
     if overlap:
         raise ValueError(

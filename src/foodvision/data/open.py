@@ -42,7 +42,8 @@ def load_data(
 
     Raises:
         FileNotFoundError: ``source`` is neither a known name nor an existing folder.
-        ValueError: ``classes`` given for ``"synthetic"``, or a bad dataset layout.
+        ValueError: ``classes`` given for ``"synthetic"``, a split fraction outside
+            [0, 1), or a bad dataset layout.
 
     Example:
         >>> data = fv.load_data("synthetic", image_size=(64, 64))  # doctest: +SKIP
@@ -51,8 +52,13 @@ def load_data(
     """
     from foodvision.data.folders import load_image_folder
     from foodvision.data.food101 import find_food101_root, load_food101
+    from foodvision.data.sources import check_fraction
     from foodvision.data.synthetic import load_synthetic
 
+    # Checked for every source, so a bad fraction never passes unnoticed (the built-in
+    # dataset has fixed splits and would otherwise ignore it).
+    check_fraction("validation_split", validation_split)
+    check_fraction("test_split", test_split)
     common: dict[str, Any] = dict(image_size=image_size, batch_size=batch_size, seed=seed)
     name = os.fspath(source)
     if name == "synthetic":

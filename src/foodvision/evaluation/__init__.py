@@ -6,7 +6,15 @@ Example:
     >>> report.save("runs/step1/report")  # doctest: +SKIP
     >>> compare_reports({"step 1": "runs/step1/report"}, out_dir="runs/compare")  # doctest: +SKIP
 
+The galleries (``plot_filters``, ``plot_feature_maps``, ``plot_grad_cam``,
+``plot_mistakes``) need Keras and are imported on first use, so importing this package
+(the ``foodvision`` command does, to register ``evaluate``) stays cheap.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from foodvision.evaluation._mpl import save_figure
 from foodvision.evaluation.compare import ReportComparison, compare_reports
@@ -17,12 +25,6 @@ from foodvision.evaluation.figures import (
     plot_per_class_f1,
     plot_reliability_diagram,
     plot_training_curves,
-)
-from foodvision.evaluation.galleries import (
-    plot_feature_maps,
-    plot_filters,
-    plot_grad_cam,
-    plot_mistakes,
 )
 from foodvision.evaluation.metrics import (
     Calibration,
@@ -74,3 +76,14 @@ __all__ = [
     "predict_dataset",
     "save_figure",
 ]
+
+_LAZY = ("plot_feature_maps", "plot_filters", "plot_grad_cam", "plot_mistakes")
+
+
+def __getattr__(name: str) -> Any:
+    """Import the galleries (which need Keras) on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'foodvision.evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module("foodvision.evaluation.galleries"), name)
+    globals()[name] = value
+    return value

@@ -52,6 +52,12 @@ class ReportComparison:
         per_class_f1: ``{class: {run: F1}}`` over the classes the runs share.
         sources: ``{run: folder}`` for runs read from disk (linked on the page).
 
+    Example:
+        >>> comparison = compare_reports({"step 1": "runs/step1/report",
+        ...                               "step 2": "runs/step2/report"})  # doctest: +SKIP
+        >>> comparison.names, comparison.best("accuracy")  # doctest: +SKIP
+        (['step 1', 'step 2'], 'step 2')
+
     """
 
     rows: tuple[dict[str, Any], ...]

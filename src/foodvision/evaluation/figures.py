@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,11 +54,18 @@ def history_dict(history: Any) -> dict[str, list[float]]:
             f"path, got {type(history).__name__}"
         )
     result = {}
+    dropped = []
     for key, values in history.items():
         try:
             result[str(key)] = [float(v) for v in np.asarray(values, dtype="float64").ravel()]
         except (TypeError, ValueError):
-            continue
+            dropped.append(str(key))
+    if dropped:
+        warnings.warn(
+            f"history entries {', '.join(map(repr, dropped))} are not numbers per epoch; "
+            "they are left out of the training curves",
+            stacklevel=2,
+        )
     return result
 
 

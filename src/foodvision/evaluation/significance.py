@@ -65,6 +65,11 @@ class McNemarResult:
     Attributes:
         discordant: ``(only_a_right, only_b_right)``: images exactly one model got right.
         p_value: Two-sided exact p-value (binomial test on the discordant images).
+
+    Example:
+        >>> result = mcnemar_test([1, 1, 0, 1], [1, 0, 0, 1])
+        >>> result.discordant, result.significant()
+        ((1, 0), False)
     """
 
     discordant: tuple[int, int]
@@ -90,6 +95,12 @@ def mcnemar_test(correct_a: Any, correct_b: Any) -> McNemarResult:
 
     Raises:
         ValueError: If the arrays are empty or of different lengths.
+
+    Example:
+        >>> a = [1] * 60 + [0] * 40          # model A right on 60 of 100 images
+        >>> b = [1] * 80 + [0] * 20          # model B right on those 60 and 20 more
+        >>> round(mcnemar_test(a, b).p_value, 6)
+        2e-06
 
     """
     from scipy.stats import binomtest

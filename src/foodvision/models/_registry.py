@@ -59,6 +59,11 @@ class ModelSpec:
         config_class: The frozen dataclass holding the builder's defaults.
         builder: The registered builder function.
 
+    Example:
+        >>> spec = get_model_spec("baseline_cnn")
+        >>> spec.family, spec.input_shape[2]
+        ('cnn', 3)
+
     """
 
     name: str

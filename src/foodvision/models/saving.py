@@ -3,7 +3,32 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Any
+
+
+def _check_keras_archive(path: str) -> None:
+    """Raise a clear ``ValueError`` when ``path`` is not a readable ``.keras`` zip archive.
+
+    Example:
+        >>> _check_keras_archive("runs/x/best.keras")  # doctest: +SKIP
+
+    """
+    if not path.endswith(".keras"):
+        return  # legacy .h5 files are Keras's business
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"model file {path!r} is empty (0 bytes); save the model again")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"model file {path!r} is not a valid .keras archive (a .keras file is a zip "
+            "archive; this one is truncated or corrupt); save the model again with model.save"
+        )
+
+
+def _is_unsafe_lambda_error(error: BaseException) -> bool:
+    """Whether Keras refused ``error``'s file because safe mode blocks Python lambdas."""
+    text = str(error)
+    return "safe_mode" in text and "Lambda" in text
 
 
 def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool = True) -> Any:
@@ -19,6 +44,9 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
 
     Raises:
         FileNotFoundError: No file at ``path``.
+        ValueError: The file is empty, truncated or not a ``.keras`` archive, or (in safe
+            mode) it holds a ``Lambda`` layer with Python code, which is refused because
+            loading it could run arbitrary code.
 
     Example:
         >>> model = load_model("runs/step5/best.keras")  # doctest: +SKIP
@@ -26,8 +54,20 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file not found: {os.fspath(path)!r}")
+    name = os.fspath(path)
+    _check_keras_archive(name)
     import keras
 
     import foodvision.layers  # noqa: F401  (registers foodvision>... classes)
 
-    return keras.saving.load_model(path, safe_mode=safe_mode, compile=compile)
+    try:
+        return keras.saving.load_model(name, safe_mode=safe_mode, compile=compile)
+    except ValueError as err:
+        if safe_mode and _is_unsafe_lambda_error(err):
+            raise ValueError(
+                f"refusing to load {name!r} in safe mode: it contains a Lambda layer holding "
+                "Python code, and loading it could run arbitrary code. Rebuild the model "
+                "without Lambda layers (foodvision's models have none), or pass "
+                "safe_mode=False only for a file you trust"
+            ) from err
+        raise

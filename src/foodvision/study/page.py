@@ -86,9 +86,14 @@ def _details(step: Mapping[str, Any]) -> str:
         )
     if "head_epochs" in step:
         tuned = step.get("finetune_epochs", 0)
+        augmented = (
+            f", on augmented images ({esc(step['augmentation'])})"
+            if step.get("augmentation")
+            else ""
+        )
         phase2 = (
             f"phase 2: {tuned} epochs with the top {step.get('trainable_blocks')} block(s) "
-            "trainable"
+            f"trainable{augmented}"
             if tuned
             else "no phase 2 in this profile: the base stayed frozen"
         )
@@ -96,8 +101,12 @@ def _details(step: Mapping[str, Any]) -> str:
     if step.get("cached_features"):
         parts.append(
             f"The frozen base ran once over the images ({step.get('feature_seconds', 0):.0f}s, "
-            f"features cached at {esc(step.get('cached_boundary'))}); the epochs then train "
-            "on those features."
+            f"features cached at {esc(step.get('cached_boundary'))}); "
+            + (
+                "phase 1 then trains on those features."
+                if step.get("augmentation")
+                else "the epochs then train on those features."
+            )
         )
     return " ".join(parts)
 

@@ -82,9 +82,16 @@ STEPS: tuple[StudyStep, ...] = (
         None,
         "Transfer learning: an ImageNet-pretrained VGG16 base with a new head; phase 1 "
         "trains the head on the frozen base, phase 2 (when the profile has fine-tuning "
-        "epochs) also the top block, at a lower learning rate.",
+        "epochs) also the top block, at a lower learning rate, on augmented images when "
+        "the profile names an augmentation.",
     ),
 )
+"""The five steps of the study, in order.
+
+Example:
+    >>> [(step.step, step.model) for step in STEPS][:2]
+    [(1, 'baseline_cnn'), (2, 'deeper_cnn')]
+"""
 
 STEP_NUMBERS = tuple(step.step for step in STEPS)
 
@@ -113,7 +120,15 @@ class StudyProfile:
         finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
         trainable_blocks: Step 5, blocks trained in phase 2.
         finetune_learning_rate: Step 5, learning rate of phase 2.
+        transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
+            Phase 1 always trains on cached features of the un-augmented images.
         bootstrap_resamples: Resamples of the accuracy confidence intervals.
+
+    Example:
+        >>> small = StudyProfile("small", epochs={1: 2, 2: 2, 3: 4, 4: 4}, head_epochs=3)
+        >>> small.transfer_image_size, small.tuner
+        (224, 'bayesian')
+        >>> fv.run_study("synthetic", profile=small, out_dir="runs/small")  # doctest: +SKIP
     """
 
     name: str
@@ -135,6 +150,7 @@ class StudyProfile:
     finetune_epochs: int = 0
     trainable_blocks: int = 1
     finetune_learning_rate: float = 1e-5
+    transfer_augmentation: str | None = None
     bootstrap_resamples: int = 2000
 
     def __post_init__(self) -> None:
@@ -150,6 +166,13 @@ class StudyProfile:
         ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"profile {self.name!r}: {key} must be an integer >= 1")
+        from foodvision.augment import AUGMENTATION_PRESETS
+
+        if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):
+            raise ValueError(
+                f"profile {self.name!r}: transfer_augmentation must be None or one of "
+                f"{', '.join(AUGMENTATION_PRESETS)}, got {self.transfer_augmentation!r}"
+            )
 
 
 PROFILES: dict[str, StudyProfile] = {
@@ -175,12 +198,18 @@ PROFILES: dict[str, StudyProfile] = {
         head_epochs=30,
         finetune_epochs=15,
         trainable_blocks=1,
+        transfer_augmentation="light",
     ),
 }
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
-``full`` is the real study for a GPU (two to three hours on a 2-core CPU)."""
+``full`` is the real study for a GPU (several hours on a 2-core CPU).
+
+Example:
+    >>> sorted(PROFILES), PROFILES["full"].scratch_image_size
+    (['full', 'quick'], 128)
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,7 +291,7 @@ def study_plan(
                 name=step.name,
                 title=step.title,
                 model=step.model,
-                augmentation=step.augmentation,
+                augmentation=config.transfer_augmentation if transfer else step.augmentation,
                 image_size=config.transfer_image_size if transfer else config.scratch_image_size,
                 epochs=epochs,
                 schedule="two-phase" if transfer else config.schedule,

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ class StudyResult:
         steps: One :class:`StepResult` per step run.
         out_dir: The study folder.
         page: Path of ``study.html``.
+
+    Example:
+        >>> result = fv.run_study("synthetic", steps=[1, 5], out_dir="runs/s")  # doctest: +SKIP
+        >>> [s["test_accuracy"] for s in result.summary["steps"]]  # doctest: +SKIP
+        [0.67, 0.99]
     """
 
     summary: dict[str, Any]
@@ -233,6 +239,8 @@ def _run_step(
             trainable_blocks=config.trainable_blocks,
             learning_rate=config.learning_rate,
             finetune_learning_rate=config.finetune_learning_rate,
+            augmentation=row.augmentation,
+            augment_head=False,
             feature_dir=features,
             early_stopping=config.transfer_early_stopping,
             seed=seed,
@@ -263,6 +271,7 @@ _TRANSFER_SETTINGS = frozenset(
         "finetune_epochs",
         "trainable_blocks",
         "finetune_learning_rate",
+        "transfer_augmentation",
     }
 )
 _SCRATCH_SETTINGS = frozenset(
@@ -307,7 +316,8 @@ def _load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) ->
         return None
     try:
         saved = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError) as err:
+        warnings.warn(f"{path} cannot be read ({err}); the step runs again", stacklevel=2)
         return None
     if saved.get("fingerprint") != fingerprint or saved.get("plan") != dataclasses.asdict(row):
         return None
@@ -318,6 +328,40 @@ def _load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) ->
         np.array(saved["labels"]),
         saved["history"],
     )
+
+
+_ATTEMPT_FILE = "attempt.json"
+_ATTEMPT_STATE = ("checkpoint", "tuner")
+
+
+def _start_attempt(
+    step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep, verbose: int
+) -> None:
+    """Keep an interrupted attempt's checkpoints only if it had the same settings.
+
+    A step that crashed resumes from its checkpoints; a step whose settings changed
+    since (another profile, seed, dataset or backend) starts over instead of resuming
+    a different run.
+    """
+    from foodvision.training.files import write_text_atomic
+
+    record = json.loads(
+        json.dumps({"fingerprint": fingerprint, "plan": dataclasses.asdict(row)}, default=str)
+    )
+    path = step_dir / _ATTEMPT_FILE
+    try:
+        previous = json.loads(path.read_text())
+    except FileNotFoundError:
+        previous = None
+    except (OSError, ValueError):
+        previous = {}  # unreadable: treat as different settings
+    stale = [step_dir / name for name in _ATTEMPT_STATE if (step_dir / name).exists()]
+    if previous != record and stale:
+        _say(verbose, f"step {row.step}: settings changed since the last attempt; starting over")
+        for folder in stale:
+            shutil.rmtree(folder)
+    step_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(record, indent=2) + "\n")
 
 
 def _save_done(step_dir: Path, fingerprint: dict[str, Any], result: StepResult) -> None:
@@ -408,6 +452,7 @@ def run_study(
             _say(verbose, f"step {row.step} ({row.model}) already done: reusing {step_dir}")
             results.append(done)
             continue
+        _start_attempt(step_dir, fingerprint, row, verbose)
         _say(
             verbose,
             f"step {row.step}: {row.title} ({row.model}, {row.image_size}px, {row.epochs} "

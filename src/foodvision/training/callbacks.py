@@ -10,7 +10,6 @@ from typing import Any
 import keras
 
 from foodvision.training import state
-from foodvision.training.files import write_atomic
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -67,9 +66,9 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 class TrainingState(keras.callbacks.Callback):
     """Keep a checkpoint directory current after every epoch (see :mod:`.state`).
 
-    Writes, in this order, the best model (when the monitored value improved), the
-    history, the model and optimizer state, and last the pointer to that state, each
-    atomically.
+    Writes, in this order, the best model into the backup (when the monitored value
+    improved), the history, the model and optimizer state, the pointer to that state
+    and best model, and last ``best.keras`` from the backup, each atomically.
     """
 
     def __init__(
@@ -105,11 +104,12 @@ class TrainingState(keras.callbacks.Callback):
         row.setdefault("learning_rate", current_learning_rate(self.model))
         self.rows.append(row)
         value = logs.get(self.monitor)
+        extra: dict[str, Any] = {}
         if value is not None and math.isfinite(float(value)) and self._improved(float(value)):
             self.best = float(value)
-            write_atomic(self.directory / state.BEST_FILE, self.model.save, suffix=".keras")
+            extra["best_file"] = state.save_best(self.directory, self.model, epoch + 1)
         state.write_history(self.directory, self.rows)
-        extra = {"best": self.best, "monitor": self.monitor}
+        extra.update(best=self.best, monitor=self.monitor)
         if self.early_stopping is not None:
             extra["early_stopping"] = self.early_stopping.snapshot()
         state.save_state(self.directory, self.model, epoch + 1, extra)

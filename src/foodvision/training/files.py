@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+_TEMPORARY_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp")
+"""Names made by :func:`atomic_path`: ``.<target>.<8 random chars>.tmp<suffix>``."""
 
 
 @contextlib.contextmanager
@@ -30,7 +34,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent
-    )
+    )  # a name that remove_temporaries recognises
     os.close(handle)
     try:
         yield temporary
@@ -56,3 +60,27 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 
     """
     write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files that killed writers left in ``directory``.
+
+    A process killed inside :func:`atomic_path` never reaches its clean-up, so its
+    temporary file stays beside the target. Only names made by :func:`atomic_path` are
+    removed; call this when no other process writes to ``directory``.
+
+    Returns:
+        The removed paths.
+
+    Example:
+        >>> remove_temporaries("runs/x/backup")  # doctest: +SKIP
+        [PosixPath('runs/x/backup/.latest.json.k2j4_x9a.tmp')]
+
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    removed = [p for p in folder.iterdir() if _TEMPORARY_NAME.match(p.name) and p.is_file()]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

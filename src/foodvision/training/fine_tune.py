@@ -40,14 +40,21 @@ class FineTuneResult:
     Attributes:
         head: History of phase 1 (frozen backbone).
         finetune: History of phase 2, or ``None`` when it did not run.
-        cached_features: Whether the frozen prefix ran once instead of every epoch.
+        cached_features: Whether the frozen prefix ran once instead of every epoch
+            (phase 1 always, phase 2 too when it has no augmentation).
         boundary: The layer whose outputs were cached (``None`` without caching).
         feature_seconds: Time of the one-off pass through the frozen prefix.
         train_seconds: Time of both phases' epochs.
         epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
-        test_outputs: With cached features, the trained model's outputs on ``data.test``
-            (computed from the cached test features, in dataset order), for
+        test_outputs: When the last phase trained on cached features, the trained
+            model's outputs on ``data.test`` (computed from the cached test features, in
+            dataset order), for
             ``evaluate(..., outputs=result.test_outputs)``; otherwise ``None``.
+
+    Example:
+        >>> result = fv.fine_tune(model, data, head_epochs=5)  # doctest: +SKIP
+        >>> result.cached_features, result.boundary, len(result.history["loss"])  # doctest: +SKIP
+        (True, 'block5_pool', 5)
     """
 
     head: keras.callbacks.History
@@ -102,6 +109,7 @@ def fine_tune(
     finetune_learning_rate: float = 1e-5,
     optimizer: str = "adam",
     augmentation: Any = None,
+    augment_head: bool = True,
     cache_features: bool = True,
     feature_dir: str | Path | None = None,
     feature_batch_size: int | None = None,
@@ -122,8 +130,13 @@ def fine_tune(
         learning_rate: Learning rate of phase 1.
         finetune_learning_rate: Learning rate of phase 2.
         optimizer: Optimizer name for both phases.
-        augmentation: Augmentation preset or layer; with one, the images change every
-            epoch, so the whole model runs every epoch (no feature caching).
+        augmentation: Augmentation preset or layer; the images then change every epoch,
+            so the whole model runs every epoch of the augmented phases (no feature
+            caching there).
+        augment_head: Augment phase 1 too. ``False`` trains the head on the
+            un-augmented images, so the frozen base can run once (cached features),
+            and only phase 2 sees augmented images: most of the benefit of augmentation
+            (the unfrozen block is what overfits) at a fraction of the cost.
         cache_features: Run the frozen prefix once (see the module docstring).
         feature_dir: Folder for cached features that do not fit in memory.
         feature_batch_size: Images per call of the one-off pass through the frozen
@@ -146,50 +159,86 @@ def fine_tune(
 
     run_phase2 = finetune_epochs > 0 and trainable_blocks > 0
     head_boundary, tune_boundary = _phase_boundaries(model, trainable_blocks, run_phase2)
-    cache = bool(cache_features) and augmentation is None and head_boundary is not None
+    head_augmentation = augmentation if augment_head else None
+    cache_head = bool(cache_features) and head_augmentation is None and head_boundary is not None
+    cache_tune = cache_head and run_phase2 and augmentation is None
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     epoch_seconds: dict[str, list[float]] = {"head": [], "finetune": []}
 
-    def common(phase: str) -> dict[str, Any]:
-        return dict(
+    def run(net: keras.Model, phase: str, epochs: int, phase_data: Any, aug: Any) -> Any:
+        return train(
+            net,
+            phase_data,
+            epochs,
+            augmentation=aug,
+            checkpoint_dir=directory / phase if directory is not None else None,
             seed=seed,
             verbose=verbose,
             early_stopping=early_stopping,
             callbacks=[EpochTimer(epoch_seconds[phase])],
         )
 
-    def phase_dir(name: str) -> Path | None:
-        return directory / name if directory is not None else None
-
     start = time.perf_counter()
-    if not cache:
-        _compile(model, optimizer, learning_rate)
-        head = train(
-            model,
-            data,
-            head_epochs,
-            augmentation=augmentation,
-            checkpoint_dir=phase_dir("head"),
-            **common("head"),
-        )
-        tuned = None
-        if run_phase2:
-            set_trainable_blocks(model, trainable_blocks)
-            _compile(model, optimizer, finetune_learning_rate)
-            tuned = train(
-                model,
-                data,
-                finetune_epochs,
-                augmentation=augmentation,
-                checkpoint_dir=phase_dir("finetune"),
-                **common("finetune"),
+    boundary = None
+    splits: dict[str, Any] = {}
+    head_splits: dict[str, Any] = {}
+    if cache_head:
+        boundary = tune_boundary if cache_tune else head_boundary
+        splits = _cached_splits(split_at(model, boundary)[0], data, feature_dir, feature_batch_size)
+        head_splits = splits
+        if boundary != head_boundary:
+            middle = keras.Model(
+                model.get_layer(boundary).output, model.get_layer(head_boundary).output
             )
-        return FineTuneResult(
-            head, tuned, False, None, 0.0, time.perf_counter() - start, epoch_seconds
-        )
+            head_splits = {
+                name: (predict_arrays(middle, arrays[0]), arrays[1]) if arrays is not None else None
+                for name, arrays in splits.items()
+            }
+    feature_seconds = time.perf_counter() - start
 
-    boundary = tune_boundary or head_boundary
-    prefix, _ = split_at(model, boundary)
+    tail, test_split = None, None
+    if cache_head:
+        _, tail = split_at(model, head_boundary)
+        test_split = head_splits["test"]
+        _compile(tail, optimizer, learning_rate)
+        head = run(tail, "head", head_epochs, features_to_data(head_splits, data, seed or 0), None)
+    else:
+        _compile(model, optimizer, learning_rate)
+        head = run(model, "head", head_epochs, data, head_augmentation)
+    tuned = None
+    if run_phase2:
+        set_trainable_blocks(model, trainable_blocks)
+        if cache_tune:
+            _, tail = split_at(model, boundary)
+            test_split = splits["test"]
+            _compile(tail, optimizer, finetune_learning_rate)
+            tuned = run(
+                tail, "finetune", finetune_epochs, features_to_data(splits, data, seed or 0), None
+            )
+        else:
+            tail = None  # the whole model trained last: evaluate it on the images
+            _compile(model, optimizer, finetune_learning_rate)
+            tuned = run(model, "finetune", finetune_epochs, data, augmentation)
+    train_seconds = time.perf_counter() - start - feature_seconds
+    test_outputs = (
+        predict_arrays(tail, test_split[0]) if tail is not None and test_split is not None else None
+    )
+    return FineTuneResult(
+        head,
+        tuned,
+        cache_head,
+        boundary,
+        feature_seconds,
+        train_seconds,
+        epoch_seconds,
+        test_outputs,
+    )
+
+
+def _cached_splits(
+    prefix: keras.Model, data: Any, feature_dir: Any, feature_batch_size: int | None
+) -> dict[str, Any]:
+    """Every split of ``data`` passed once through the frozen ``prefix``: ``{name: arrays}``."""
     splits = {}
     for name in ("train", "val", "test"):
         dataset = getattr(data, name)
@@ -206,42 +255,4 @@ def fine_tune(
             if dataset is not None and count
             else None
         )
-    head_splits = splits
-    if boundary != head_boundary:
-        middle = keras.Model(
-            model.get_layer(boundary).output, model.get_layer(head_boundary).output
-        )
-        head_splits = {
-            name: (predict_arrays(middle, arrays[0]), arrays[1]) if arrays is not None else None
-            for name, arrays in splits.items()
-        }
-    feature_seconds = time.perf_counter() - start
-
-    _, head_model = split_at(model, head_boundary)
-    _compile(head_model, optimizer, learning_rate)
-    head = train(
-        head_model,
-        features_to_data(head_splits, data, seed or 0),
-        head_epochs,
-        checkpoint_dir=phase_dir("head"),
-        **common("head"),
-    )
-    tuned = None
-    tail, test_split = head_model, head_splits["test"]
-    if run_phase2:
-        set_trainable_blocks(model, trainable_blocks)
-        _, tune_model = split_at(model, boundary)
-        tail, test_split = tune_model, splits["test"]
-        _compile(tune_model, optimizer, finetune_learning_rate)
-        tuned = train(
-            tune_model,
-            features_to_data(splits, data, seed or 0),
-            finetune_epochs,
-            checkpoint_dir=phase_dir("finetune"),
-            **common("finetune"),
-        )
-    train_seconds = time.perf_counter() - start - feature_seconds
-    test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
-    return FineTuneResult(
-        head, tuned, True, boundary, feature_seconds, train_seconds, epoch_seconds, test_outputs
-    )
+    return splits

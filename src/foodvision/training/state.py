@@ -5,11 +5,16 @@ Layout of a checkpoint directory ``D``::
     D/run.json               what model this directory belongs to (checked on resume)
     D/history.csv            one row per finished epoch, whole across resumes
     D/best.keras             the best model so far (``keras.saving.load_model``-able)
-    D/backup/latest.json     points at the newest complete state file
+    D/backup/latest.json     points at the newest complete state file and best model
     D/backup/state-<epoch>.npz   model + optimizer variables after that epoch
+    D/backup/best-<epoch>.keras  the best model, as of the epoch in its name
 
 Every file is written atomically (temporary file, fsync, rename) and ``latest.json``
-is written last, so a kill at any moment leaves a consistent, loadable state.
+is written after the files it names, so a kill at any moment leaves a consistent,
+loadable state. ``best.keras`` is published from the backup (a hard link, else a copy)
+only after ``latest.json`` names it, and published again on resume: a run killed
+between writing a better model and committing its epoch never keeps a ``best.keras``
+from an epoch that the history does not hold.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import hashlib
 import io
 import json
 import math
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from foodvision.training.files import write_atomic, write_text_atomic
+from foodvision.training.files import remove_temporaries, write_atomic, write_text_atomic
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -86,8 +93,41 @@ def training_variables(model: Any) -> list[Any]:
     return list(model.variables) + optimizer_variables
 
 
+def save_best(directory: Path, model: Any, epoch: int) -> str:
+    """Save ``model`` as the backup's best model after ``epoch`` epochs; return its name.
+
+    It becomes ``best.keras`` once :func:`save_state` commits the epoch.
+    """
+    name = f"best-{epoch}.keras"
+    write_atomic(directory / BACKUP_DIR / name, model.save, suffix=".keras")
+    return name
+
+
+def publish_best(directory: Path, name: str | None) -> None:
+    """Make ``best.keras`` the backup's best model ``name`` (a hard link, else a copy)."""
+    if not name:
+        return
+    source = directory / BACKUP_DIR / name
+    if not source.is_file():
+        return
+
+    def link(tmp: str) -> None:
+        os.remove(tmp)
+        try:
+            os.link(source, tmp)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(source, tmp)
+
+    write_atomic(directory / BEST_FILE, link, suffix=".keras")
+
+
 def save_state(directory: Path, model: Any, epoch: int, extra: dict) -> None:
-    """Save the state after ``epoch`` finished epochs, atomically, then point to it."""
+    """Save the state after ``epoch`` finished epochs, atomically, then point to it.
+
+    ``extra["best_file"]`` names the best model in the backup (see :func:`save_best`);
+    when it is missing, the one of the previous state is kept. After ``latest.json``
+    is written, ``best.keras`` is published and older backup files are removed.
+    """
     backup = directory / BACKUP_DIR
     backup.mkdir(parents=True, exist_ok=True)
     variables = training_variables(model)
@@ -100,26 +140,52 @@ def save_state(directory: Path, model: Any, epoch: int, extra: dict) -> None:
         Path(tmp).write_bytes(buffer.getvalue())
 
     write_atomic(backup / state_name, write)
-    latest = {"epoch": epoch, "state": state_name, "paths": [v.path for v in variables], **extra}
+    best_file = extra.get("best_file") or read_latest(directory).get("best_file")
+    latest = {
+        "epoch": epoch,
+        "state": state_name,
+        "paths": [v.path for v in variables],
+        **extra,
+        "best_file": best_file,
+    }
     write_text_atomic(backup / LATEST_FILE, json.dumps(latest, indent=2) + "\n")
-    for old in backup.glob("state-*.npz"):
-        if old.name != state_name:
-            old.unlink(missing_ok=True)
+    publish_best(directory, best_file)
+    _remove_unreferenced(backup, {state_name, best_file})
+
+
+def _remove_unreferenced(backup: Path, keep: set[str | None]) -> None:
+    """Delete the state and best-model files of earlier epochs."""
+    for pattern in ("state-*.npz", "best-*.keras"):
+        for old in backup.glob(pattern):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+
+
+def read_latest(directory: Path) -> dict:
+    """The contents of ``backup/latest.json``; ``{}`` when there is none yet."""
+    path = directory / BACKUP_DIR / LATEST_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def load_state(directory: Path, model: Any) -> dict | None:
     """Restore the newest saved state into ``model``; ``None`` when there is none.
 
-    The optimizer is built first so that its variables exist.
+    The optimizer is built first so that its variables exist. Temporary files left by
+    an interrupted write (a killed run) are removed first, and ``best.keras`` is
+    published again from the backup (a run killed after saving a better model but
+    before committing its epoch leaves a ``best.keras`` of an epoch that is redone).
 
     Raises:
         ValueError: If the saved variables do not match the model's.
 
     """
+    for folder in (directory, directory / BACKUP_DIR):
+        remove_temporaries(folder)
     latest_path = directory / BACKUP_DIR / LATEST_FILE
     if not latest_path.exists():
         return None
     latest = json.loads(latest_path.read_text())
+    publish_best(directory, latest.get("best_file"))
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     variables = training_variables(model)
