@@ -25,6 +25,7 @@ def test_counts_splits_and_labels(make_folder_dataset):
     assert data.counts["val"] == {"a": 2, "b": 2, "c": 2}
     assert data.counts["test"] == {"a": 3, "b": 3, "c": 3}
     assert data.skipped == []
+    assert data.labels_checked  # so fv.train needs no per-batch label check
     # Each class was drawn with its own brightness (40 + 60 * label + noise < 20).
     for split in (data.train, data.val, data.test):
         labels, means = labels_and_means(split)

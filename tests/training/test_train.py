@@ -156,6 +156,24 @@ def test_labels_out_of_range_are_named():
         fv.train(model, bad, epochs=1, verbose=0)
 
 
+def test_loaders_check_labels_once_so_training_skips_the_per_batch_check(monkeypatch):
+    from foodvision.data.sources import check_class_indices
+    from foodvision.training import fit
+
+    data = fv.load_synthetic(image_size=(32, 32), train_per_class=4, val_per_class=2)
+    assert data.labels_checked and not tiny_image_data().labels_checked
+    calls = []
+    monkeypatch.setattr(fit, "_checked_labels", lambda ds, n: calls.append(n) or ds)
+    fit.training_datasets(data, None, 0)
+    assert calls == []  # checked at load time
+    fit.training_datasets(tiny_image_data(), None, 0)
+    assert calls == [3, 3]  # data built by hand: train and val checked per batch
+    with pytest.raises(ValueError, match="label 5 is not a class index in 0..4"):
+        check_class_indices([0, 5], 5, "train")
+    with pytest.raises(ValueError, match="integer class indices"):
+        check_class_indices([0.5], 5)
+
+
 def test_cosine_schedule_warms_up_then_decays(tmp_path):
     history = fv.train(
         tiny_model(),

@@ -29,6 +29,11 @@ class ImageData:
         files: Paths per split in dataset order (empty for generated data); for ``val``
             and ``test`` the i-th path belongs to the i-th image.
         source: Where the data came from, for reports.
+        labels_checked: Whether every label of the datasets is known to be a class
+            index in ``range(num_classes)`` (the library's loaders check them when they
+            build the data). :func:`foodvision.train` checks the labels of every batch
+            only when this is false. ``dataclasses.replace`` keeps it: set it to
+            ``False`` when you swap in datasets of your own.
 
     Example:
         >>> data = fv.load_synthetic(image_size=(64, 64))  # doctest: +SKIP
@@ -48,6 +53,7 @@ class ImageData:
     batch_size: int = 32
     files: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""
+    labels_checked: bool = False
 
     @property
     def num_classes(self) -> int:

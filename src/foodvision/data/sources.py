@@ -106,6 +106,7 @@ def build_image_data(
     files: dict[str, list[str]] = {}
     for name in ("train", "val", "test"):
         images, labels = splits.get(name, ([], []))
+        check_class_indices(labels, len(class_names), name)
         per_class = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
         counts[name] = {c: int(n) for c, n in zip(class_names, per_class)} if images else {}
         files[name] = [i.path for i in images]
@@ -134,7 +135,31 @@ def build_image_data(
         batch_size=batch_size,
         files=files,
         source=source,
+        labels_checked=True,
     )
+
+
+def check_class_indices(labels: Any, num_classes: int, split: str = "data") -> None:
+    """Raise a clear ``ValueError`` unless every label is an integer in ``range(num_classes)``.
+
+    Example:
+        >>> check_class_indices([0, 2, 1], 3)
+        >>> check_class_indices([0, 3], 3, "train")
+        Traceback (most recent call last):
+        ...
+        ValueError: train: label 3 is not a class index in 0..2
+
+    """
+    array = np.asarray(labels)
+    if array.size == 0:
+        return
+    if not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{split}: labels must be integer class indices, got {array.dtype}")
+    bad = array[(array < 0) | (array >= num_classes)]
+    if bad.size:
+        raise ValueError(
+            f"{split}: label {int(bad[0])} is not a class index in 0..{num_classes - 1}"
+        )
 
 
 def require_directory(path: str | os.PathLike, what: str) -> str:

@@ -84,4 +84,5 @@ def load_synthetic(
         batch_size=batch_size,
         files={},
         source=f"synthetic food plates (seed {seed})",
+        labels_checked=True,  # generated as class indices
     )

@@ -198,13 +198,12 @@ PROFILES: dict[str, StudyProfile] = {
         head_epochs=30,
         finetune_epochs=15,
         trainable_blocks=1,
-        transfer_augmentation="light",
     ),
 }
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
-``full`` is the real study for a GPU (several hours on a 2-core CPU).
+``full`` is the real study for a GPU (two to three hours on a 2-core CPU).
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size

@@ -153,6 +153,7 @@ def features_to_data(
         counts=data.counts,
         batch_size=data.batch_size,
         source=f"cached features of {data.source}",
+        labels_checked=data.labels_checked,  # the same labels, in another order
     )
 
 

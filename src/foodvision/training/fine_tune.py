@@ -135,8 +135,7 @@ def fine_tune(
             caching there).
         augment_head: Augment phase 1 too. ``False`` trains the head on the
             un-augmented images, so the frozen base can run once (cached features),
-            and only phase 2 sees augmented images: most of the benefit of augmentation
-            (the unfrozen block is what overfits) at a fraction of the cost.
+            and only phase 2 sees augmented images.
         cache_features: Run the frozen prefix once (see the module docstring).
         feature_dir: Folder for cached features that do not fit in memory.
         feature_batch_size: Images per call of the one-off pass through the frozen

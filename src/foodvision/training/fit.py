@@ -76,7 +76,7 @@ def _checked_labels(dataset: Any, num_classes: int) -> Any:
         with tf.control_dependencies([ok, ok2]):
             return tf.identity(images), labels
 
-    return dataset.map(check)
+    return dataset.map(check, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def _verbosity(verbose: int | str) -> int:
@@ -256,8 +256,12 @@ def training_datasets(data: Any, augmentation: Any, seed: int | None) -> tuple[A
         layer = augmentation_layer(augmentation, seed=seed or 0)
         mixed_labels = mixes_labels(layer)
         train_ds = apply_augmentation(train_ds, layer, data.num_classes)
-    train_ds = _checked_labels(train_ds, data.num_classes)
-    val_ds = _checked_labels(data.val, data.num_classes) if data.val is not None else None
+    val_ds = data.val
+    if not getattr(data, "labels_checked", False):
+        # Data the loaders did not build: check every batch. The map costs CPU on each
+        # step, so data whose labels were checked once at load time skips it.
+        train_ds = _checked_labels(train_ds, data.num_classes)
+        val_ds = _checked_labels(val_ds, data.num_classes) if val_ds is not None else None
     if val_ds is not None and mixed_labels:  # the loss then takes one-hot targets
         import tensorflow as tf
 
