@@ -2,14 +2,15 @@
 
 Same run, same model (the study's step-2 ``deeper_cnn``), same images: the bare fit gets
 the training split as in-memory NumPy arrays; ``fv.train`` gets the ``ImageData`` with its
-cached tf.data pipeline, label checks and callbacks (and, in one variant, per-epoch
-checkpoints as the study writes them). Two diagnostic variants split the difference: a
-bare ``fit`` on the library's tf.data pipeline, and ``fv.train`` without its label-check
-map. Variants run in rotation (ABCABC...) so drift on the machine hits them alike; each
-epoch after the first is timed, by the wall clock and by the process's CPU time. The
-fastest epoch of each variant is the least disturbed estimate of its own cost (on a
-shared VM epoch times can jump between two levels whatever runs); the medians are
-printed too.
+cached tf.data pipeline and callbacks (and, in one variant, per-epoch checkpoints as the
+study writes them). Two diagnostic variants split the difference: a bare ``fit`` on the
+library's tf.data pipeline, and ``fv.train`` with its per-batch label check off (for data
+from the loaders, which check labels once, that is the same code as ``fv.train``: an A/A
+pair that shows the method's noise). Variants run in rotation (ABCABC...) so drift on the
+machine hits them alike; each epoch after the first is timed, by the wall clock and by the
+process's CPU time. The fastest epoch of each variant is the least disturbed estimate of
+its own cost (on a shared VM epoch times can jump between two levels whatever runs); the
+medians are printed too.
 
 Example:
     python benchmarks/overhead.py --data synthetic --image-size 64 --epochs 4 --repeats 2

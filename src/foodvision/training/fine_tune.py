@@ -52,7 +52,7 @@ class FineTuneResult:
             ``evaluate(..., outputs=result.test_outputs)``; otherwise ``None``.
 
     Example:
-        >>> result = fv.fine_tune(model, data, head_epochs=5)  # doctest: +SKIP
+        >>> result = fv.fine_tune(model, data, head_epochs=5, finetune_epochs=0)  # doctest: +SKIP
         >>> result.cached_features, result.boundary, len(result.history["loss"])  # doctest: +SKIP
         (True, 'block5_pool', 5)
     """
