@@ -29,8 +29,7 @@ MAX_SKIPPED_BLOCKS = 8
 TINY_SIDE = 32
 FOOD101_CLASSES = ("apple_pie", "bibimbap", "ramen")
 
-# Public names whose docstring lives in a file this test's authors may not edit; each
-# must gain an "Example:" section there (the test then fails until it is removed here).
+
 def python_blocks(page: Path) -> list[tuple[int, str, bool]]:
     """``(first line number, code, skipped)`` for every ```python block of ``page``."""
     lines = page.read_text(encoding="utf-8").splitlines()

@@ -55,6 +55,21 @@ def test_resize_modes():
     assert np.all(cropped[..., 1] == 255) and np.all(cropped[..., [0, 2]] == 0)
 
 
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "area", "bicubic", "lanczos3"])
+def test_every_interpolation_rounds_to_uint8(method):
+    """uint8 output equals round-half-up of TensorFlow's float resize, clipped to 0..255."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    image[:5] = 255  # a saturated band, where bicubic and lanczos overshoot 255
+    image[-5:] = 0
+    for size in [(16, 16), (60, 70)]:
+        got = resize_image(tf.constant(image), size, "stretch", method).numpy()
+        floats = tf.image.resize(image.astype(np.float32), size, method=method).numpy()
+        expected = np.clip(np.floor(floats + 0.5), 0, 255).astype(np.uint8)
+        assert got.dtype == np.uint8 and got.shape == (*size, 3)
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_unknown_resize_mode(tmp_path):
     with pytest.raises(ValueError, match="stretch, crop, pad"):
         files_dataset(tmp_path, resize="fit")

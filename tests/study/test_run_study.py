@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -89,8 +90,6 @@ def test_a_second_run_reuses_finished_steps(study, tiny_data):
 
 
 def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
-    import dataclasses
-
     from foodvision.study.runner import _fingerprint
 
     longer_head = dataclasses.replace(TINY, head_epochs=2)
@@ -129,8 +128,23 @@ def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):
     (checkpoint / "history.csv").write_text("epoch\n1\n")
     _start_attempt(tmp_path, same, row, verbose=0)  # an interrupted run, same settings
     assert (checkpoint / "history.csv").exists()
+    reworded = dataclasses.replace(row, title="Reworded", change="Described anew.")
+    _start_attempt(tmp_path, same, reworded, verbose=0)  # a new version's wording only
+    assert (checkpoint / "history.csv").exists()
     _start_attempt(tmp_path, _fingerprint(TINY, 1, 1, tiny_data, "jax"), row, verbose=0)
     assert not checkpoint.exists()  # another seed: starting over, not resuming
+
+
+def test_a_reworded_step_description_keeps_the_finished_step(study, tiny_data, monkeypatch):
+    from foodvision.study import plan
+
+    steps = tuple(
+        dataclasses.replace(step, change=step.change + " Reworded.") for step in plan.STEPS
+    )
+    monkeypatch.setattr(plan, "STEPS", steps)
+    again = fv.run_study(tiny_data, out_dir=study.out_dir, steps=[1], profile=TINY, verbose=0)
+    assert again.summary["steps"][0] == study.summary["steps"][0]  # reused, not retrained
+    assert again.summary["plan"][0]["change"].endswith("Reworded.")
 
 
 def test_bad_arguments_fail_before_training(tmp_path, tiny_data):

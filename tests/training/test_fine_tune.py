@@ -129,6 +129,34 @@ def test_augmenting_only_phase_two_caches_phase_one(tmp_path):
     assert not np.array_equal(before["block5_conv3"][0], after["block5_conv3"][0])
 
 
+def test_phase_two_follows_its_cosine_schedule(tmp_path):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=4)
+    peak, epochs = 1e-3, 3
+    result = fv.fine_tune(
+        vgg(),
+        data,
+        head_epochs=1,
+        finetune_epochs=epochs,
+        finetune_learning_rate=peak,
+        finetune_schedule="cosine",
+        checkpoint_dir=tmp_path,  # the checkpoint's history records the learning rate
+        verbose=0,
+    )
+    steps_per_epoch = -(-data.num_images("train") // data.batch_size)
+    total = steps_per_epoch * epochs
+    expected = [
+        peak * 0.5 * (1 + np.cos(np.pi * epoch * steps_per_epoch / total))
+        for epoch in range(1, epochs + 1)
+    ]  # the rate after each epoch's last step: 0.75, 0.25 and 0 of the peak
+    got = result.finetune.history["learning_rate"]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
+
+
+def test_bad_finetune_schedule_fails_before_training():
+    with pytest.raises(ValueError, match="finetune_schedule 'cosin'.*constant, cosine"):
+        fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, finetune_schedule="cosin")
+
+
 def test_bad_trainable_blocks():
     with pytest.raises(ValueError, match="trainable_blocks"):
         fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, trainable_blocks=9, verbose=0)

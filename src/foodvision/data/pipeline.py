@@ -29,6 +29,8 @@ RESIZE_MODES = ("stretch", "crop", "pad")
 the whole image and fills the borders with black."""
 
 _JPEG_RATIOS = (1, 2, 4, 8)
+_CONVEX_INTERPOLATIONS = ("bilinear", "area", "nearest", "gaussian")
+"""Resize methods whose outputs are weighted means of input pixels (no overshoot)."""
 _AUTO_CACHE_FRACTION = 0.25
 _AUTO_CACHE_FALLBACK_BYTES = 2 * 1024**3
 
@@ -157,17 +159,36 @@ def resize_image(
         )
     else:
         resized = tf.image.resize(image, image_size, method=interpolation, antialias=antialias)
-    resized = tf.saturate_cast(resized + 0.5, tf.uint8)  # round half up, clip to 0..255
+    if resized.dtype != tf.uint8:
+        if image.dtype == tf.uint8 and interpolation in _CONVEX_INTERPOLATIONS:
+            resized = tf.cast(resized + 0.5, tf.uint8)  # already in 0..255: round half up
+        else:
+            resized = tf.saturate_cast(resized + 0.5, tf.uint8)  # round half up, clip
     resized.set_shape((height, width, 3))
     return resized
 
 
-def _decode_file(path: Any, inline_png: Any, ratio_index: Any) -> Any:
+def _decode_file(
+    path: Any,
+    inline_png: Any,
+    ratio_index: Any,
+    *,
+    any_inline: bool = True,
+    ratio_indices: frozenset[int] | None = None,
+) -> Any:
+    """Decode one file (or its inline PNG) to uint8 RGB, at a JPEG DCT scale.
+
+    ``any_inline=False`` and a single entry in ``ratio_indices`` (the ``_JPEG_RATIOS``
+    indices the dataset uses) leave out the branches that the dataset never takes.
+    """
     import tensorflow as tf
 
-    data = tf.cond(
-        tf.strings.length(inline_png) > 0, lambda: inline_png, lambda: tf.io.read_file(path)
-    )
+    if any_inline:
+        data = tf.cond(
+            tf.strings.length(inline_png) > 0, lambda: inline_png, lambda: tf.io.read_file(path)
+        )
+    else:
+        data = tf.io.read_file(path)
 
     def full() -> Any:
         return tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8)
@@ -176,7 +197,10 @@ def _decode_file(path: Any, inline_png: Any, ratio_index: Any) -> Any:
         return lambda: tf.io.decode_jpeg(data, channels=3, ratio=ratio)
 
     branches = [full] + [scaled(r) for r in _JPEG_RATIOS[1:]]
-    image = tf.switch_case(ratio_index, branches)
+    if ratio_indices is not None and len(ratio_indices) == 1:
+        image = branches[next(iter(ratio_indices))]()
+    else:
+        image = tf.switch_case(ratio_index, branches)
     image.set_shape((None, None, 3))
     return image
 
@@ -279,8 +303,13 @@ def make_file_dataset(
     if shuffle and resolved_cache is None:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
 
+    any_inline = any(i.inline_png for i in images)
+    ratio_indices = frozenset(slices[2].tolist())
+
     def load(path: Any, inline_png: Any, ratio_index: Any, label: Any) -> tuple[Any, Any]:
-        image = _decode_file(path, inline_png, ratio_index)
+        image = _decode_file(
+            path, inline_png, ratio_index, any_inline=any_inline, ratio_indices=ratio_indices
+        )
         return resize_image(image, image_size, resize, interpolation, antialias), label
 
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)

@@ -82,8 +82,8 @@ STEPS: tuple[StudyStep, ...] = (
         None,
         "Transfer learning: an ImageNet-pretrained VGG16 base with a new head; phase 1 "
         "trains the head on the frozen base, phase 2 (when the profile has fine-tuning "
-        "epochs) also the top block, at a lower learning rate, on augmented images when "
-        "the profile names an augmentation.",
+        "epochs) also the top blocks, at a lower learning rate, on augmented images "
+        "when the profile names an augmentation.",
     ),
 )
 """The five steps of the study, in order.
@@ -197,13 +197,16 @@ PROFILES: dict[str, StudyProfile] = {
         tuning_epochs=20,
         head_epochs=30,
         finetune_epochs=15,
-        trainable_blocks=1,
+        trainable_blocks=2,
+        finetune_learning_rate=2e-5,
+        transfer_augmentation="light",
     ),
 }
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
-``full`` is the real study for a GPU (two to three hours on a 2-core CPU).
+``full`` is the real study for a GPU (three to four hours on a 2-core CPU); its VGG16
+phase 2 trains blocks 4-5 on "light"-augmented images.
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size

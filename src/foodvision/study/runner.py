@@ -309,6 +309,21 @@ def _fingerprint(
     }
 
 
+_PROSE_FIELDS = ("title", "change")
+"""Plan fields that only describe a step: rewording them does not make it run again."""
+
+
+def _same_run(saved: Any, fingerprint: dict[str, Any], plan: dict[str, Any]) -> bool:
+    """Whether a saved record (``step.json`` or ``attempt.json``) has these settings."""
+    if not isinstance(saved, dict) or not isinstance(saved.get("plan"), dict):
+        return False
+
+    def settings(fields: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in fields.items() if k not in _PROSE_FIELDS}
+
+    return saved.get("fingerprint") == fingerprint and settings(saved["plan"]) == settings(plan)
+
+
 def _load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> StepResult | None:
     """A step finished by an earlier run with the same settings, or ``None``."""
     path = step_dir / "step.json"
@@ -319,7 +334,7 @@ def _load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) ->
     except (OSError, ValueError) as err:
         warnings.warn(f"{path} cannot be read ({err}); the step runs again", stacklevel=2)
         return None
-    if saved.get("fingerprint") != fingerprint or saved.get("plan") != dataclasses.asdict(row):
+    if not _same_run(saved, fingerprint, dataclasses.asdict(row)):
         return None
     return StepResult(
         row,
@@ -356,7 +371,7 @@ def _start_attempt(
     except (OSError, ValueError):
         previous = {}  # unreadable: treat as different settings
     stale = [step_dir / name for name in _ATTEMPT_STATE if (step_dir / name).exists()]
-    if previous != record and stale:
+    if stale and not _same_run(previous, record["fingerprint"], record["plan"]):
         _say(verbose, f"step {row.step}: settings changed since the last attempt; starting over")
         for folder in stale:
             shutil.rmtree(folder)

@@ -16,6 +16,7 @@ them. The trained layers are the model's own, so the model ends up trained.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from foodvision.training.feature_cache import (
     split_features,
 )
 from foodvision.training.fit import train
-from foodvision.training.schedules import make_optimizer
+from foodvision.training.schedules import SCHEDULES, learning_rate_schedule, make_optimizer
 
 
 @dataclasses.dataclass
@@ -76,7 +77,7 @@ class FineTuneResult:
         return merged
 
 
-def _compile(model: keras.Model, optimizer: Any, learning_rate: float) -> None:
+def _compile(model: keras.Model, optimizer: Any, learning_rate: Any) -> None:
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
@@ -107,6 +108,8 @@ def fine_tune(
     trainable_blocks: int = 1,
     learning_rate: float = 1e-3,
     finetune_learning_rate: float = 1e-5,
+    finetune_schedule: str = "constant",
+    finetune_warmup_epochs: int = 0,
     optimizer: str = "adam",
     augmentation: Any = None,
     augment_head: bool = True,
@@ -128,7 +131,11 @@ def fine_tune(
         finetune_epochs: Epochs of phase 2 (0 skips it).
         trainable_blocks: Top blocks that train in phase 2.
         learning_rate: Learning rate of phase 1.
-        finetune_learning_rate: Learning rate of phase 2.
+        finetune_learning_rate: Learning rate of phase 2 (its peak, with a schedule).
+        finetune_schedule: Learning-rate schedule of phase 2: ``"constant"``,
+            ``"cosine"`` (decay to 0 over ``finetune_epochs``) or ``"plateau"`` (see
+            :func:`foodvision.train`).
+        finetune_warmup_epochs: Linear warm-up epochs of the cosine schedule.
         optimizer: Optimizer name for both phases.
         augmentation: Augmentation preset or layer; the images then change every epoch,
             so the whole model runs every epoch of the augmented phases (no feature
@@ -156,6 +163,10 @@ def fine_tune(
     """
     from foodvision.models import set_trainable_blocks, split_at
 
+    if finetune_schedule not in SCHEDULES:
+        raise ValueError(
+            f"unknown finetune_schedule {finetune_schedule!r}; choose one of {', '.join(SCHEDULES)}"
+        )
     run_phase2 = finetune_epochs > 0 and trainable_blocks > 0
     head_boundary, tune_boundary = _phase_boundaries(model, trainable_blocks, run_phase2)
     head_augmentation = augmentation if augment_head else None
@@ -164,11 +175,14 @@ def fine_tune(
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     epoch_seconds: dict[str, list[float]] = {"head": [], "finetune": []}
 
-    def run(net: keras.Model, phase: str, epochs: int, phase_data: Any, aug: Any) -> Any:
+    def run(
+        net: keras.Model, phase: str, epochs: int, phase_data: Any, aug: Any, schedule: str
+    ) -> Any:
         return train(
             net,
             phase_data,
             epochs,
+            schedule=schedule,  # the rate is compiled in; this adds the plateau callback
             augmentation=aug,
             checkpoint_dir=directory / phase if directory is not None else None,
             seed=seed,
@@ -200,24 +214,31 @@ def fine_tune(
         _, tail = split_at(model, head_boundary)
         test_split = head_splits["test"]
         _compile(tail, optimizer, learning_rate)
-        head = run(tail, "head", head_epochs, features_to_data(head_splits, data, seed or 0), None)
+        head_data = features_to_data(head_splits, data, seed or 0)
+        head = run(tail, "head", head_epochs, head_data, None, "constant")
     else:
         _compile(model, optimizer, learning_rate)
-        head = run(model, "head", head_epochs, data, head_augmentation)
+        head = run(model, "head", head_epochs, data, head_augmentation, "constant")
     tuned = None
     if run_phase2:
         set_trainable_blocks(model, trainable_blocks)
+        steps_per_epoch = math.ceil(data.num_images("train") / data.batch_size)
+        rate = learning_rate_schedule(
+            finetune_schedule,
+            finetune_learning_rate,
+            steps_per_epoch * finetune_epochs,
+            steps_per_epoch * finetune_warmup_epochs,
+        )
         if cache_tune:
             _, tail = split_at(model, boundary)
             test_split = splits["test"]
-            _compile(tail, optimizer, finetune_learning_rate)
-            tuned = run(
-                tail, "finetune", finetune_epochs, features_to_data(splits, data, seed or 0), None
-            )
+            _compile(tail, optimizer, rate)
+            tune_data = features_to_data(splits, data, seed or 0)
+            tuned = run(tail, "finetune", finetune_epochs, tune_data, None, finetune_schedule)
         else:
             tail = None  # the whole model trained last: evaluate it on the images
-            _compile(model, optimizer, finetune_learning_rate)
-            tuned = run(model, "finetune", finetune_epochs, data, augmentation)
+            _compile(model, optimizer, rate)
+            tuned = run(model, "finetune", finetune_epochs, data, augmentation, finetune_schedule)
     train_seconds = time.perf_counter() - start - feature_seconds
     test_outputs = (
         predict_arrays(tail, test_split[0]) if tail is not None and test_split is not None else None
