@@ -54,7 +54,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "WeightsUnavailableError",
         "resolve_weights",
     ),
-    "foodvision.training": ("FineTuneResult", "fine_tune", "train"),
+    "foodvision.training": ("FineTuneResult", "WeightAverage", "fine_tune", "train"),
     "foodvision.tuning": ("DEFAULT_SEARCH_SPACE", "TuningResult", "tune_cnn"),
     "foodvision.study": (
         "PROFILES",

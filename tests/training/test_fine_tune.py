@@ -215,3 +215,46 @@ def test_prefix_pass_image_by_image_equals_whole_batches():
     np.testing.assert_array_equal(labels, same_labels)
     expected = 1 if keras.backend.backend() == "jax" else 32  # these tests run on CPU
     assert prefix_batch_size(32) == expected
+
+
+@pytest.mark.parametrize("augmentation", [None, "light"])
+def test_phase_two_weight_averaging(tmp_path, augmentation):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=8)
+    options = dict(
+        head_epochs=1,
+        finetune_epochs=3,
+        finetune_average_epochs=2,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-2,
+        augmentation=augmentation,
+        augment_head=False,
+        early_stopping=1,  # phase 2 averages, so it must run all its epochs anyway
+        checkpoint_dir=tmp_path,
+        seed=0,
+        verbose=0,
+    )
+    model = vgg()
+    result = fv.fine_tune(model, data, **options)
+    assert result.averaged_epochs == 2 and len(result.finetune.epoch) == 3
+    # the model holds the mean of phase 2's weights after its epochs 2 and 3
+    with np.load(tmp_path / "finetune" / "average.npz") as saved:
+        assert list(saved["epochs"]) == [2, 3]
+        net = model if augmentation else fv.split_at(model, result.boundary)[1]
+        for i, weight in enumerate(net.get_weights()):
+            np.testing.assert_allclose(weight, saved[f"w{i}"] / 2, rtol=1e-6)
+    # the last epoch's own weights differ from the average
+    with np.load(tmp_path / "finetune" / "backup" / "state-3.npz") as last:
+        weights = net.get_weights()
+        assert any(not np.allclose(last[f"v{i}"], w) for i, w in enumerate(weights))
+    # running the finished call again gives the same averaged model
+    again = vgg()
+    fv.fine_tune(again, data, **options)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("average", [-1, 4, 1.0])
+def test_bad_finetune_average_epochs(average):
+    data = tiny_image_data(per_class=2, size=SIZE, batch_size=8)
+    with pytest.raises(ValueError, match="finetune_average_epochs"):
+        fv.fine_tune(vgg(), data, head_epochs=1, finetune_epochs=3, finetune_average_epochs=average)

@@ -94,6 +94,12 @@ def _details(step: Mapping[str, Any]) -> str:
         phase2 = (
             f"phase 2: {tuned} epochs with the top {step.get('trainable_blocks')} block(s) "
             f"trainable{augmented}"
+            + (
+                f", ending with the mean of the weights of its last {step['averaged_epochs']} "
+                "epochs (weight averaging)"
+                if step.get("averaged_epochs")
+                else ""
+            )
             if tuned
             else "no phase 2 in this profile: the base stayed frozen"
         )

@@ -120,6 +120,9 @@ class StudyProfile:
         finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
         trainable_blocks: Step 5, blocks trained in phase 2.
         finetune_learning_rate: Step 5, learning rate of phase 2.
+        finetune_average_epochs: Step 5, phase 2 ends with the mean of the weights
+            of its last this many epochs (stochastic weight averaging) and runs all
+            its epochs; 0 keeps the best epoch.
         transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
             Phase 1 always trains on cached features of the un-augmented images.
         bootstrap_resamples: Resamples of the accuracy confidence intervals.
@@ -150,6 +153,7 @@ class StudyProfile:
     finetune_epochs: int = 0
     trainable_blocks: int = 1
     finetune_learning_rate: float = 1e-5
+    finetune_average_epochs: int = 0
     transfer_augmentation: str | None = None
     bootstrap_resamples: int = 2000
 
@@ -166,6 +170,12 @@ class StudyProfile:
         ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"profile {self.name!r}: {key} must be an integer >= 1")
+        average = self.finetune_average_epochs
+        if not isinstance(average, int) or not 0 <= average <= self.finetune_epochs:
+            raise ValueError(
+                f"profile {self.name!r}: finetune_average_epochs must be an integer in "
+                f"0..finetune_epochs ({self.finetune_epochs}), got {average!r}"
+            )
         from foodvision.augment import AUGMENTATION_PRESETS
 
         if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):
@@ -199,6 +209,7 @@ PROFILES: dict[str, StudyProfile] = {
         finetune_epochs=15,
         trainable_blocks=2,
         finetune_learning_rate=2e-5,
+        finetune_average_epochs=10,
         transfer_augmentation="light",
     ),
 }
@@ -206,7 +217,8 @@ PROFILES: dict[str, StudyProfile] = {
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
 ``full`` is the real study for a GPU (three to four hours on a 2-core CPU); its VGG16
-phase 2 trains blocks 4-5 on "light"-augmented images.
+phase 2 trains blocks 4-5 on "light"-augmented images for 15 epochs and keeps the mean
+of the weights of the last 10.
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size

@@ -239,6 +239,7 @@ def _run_step(
             trainable_blocks=config.trainable_blocks,
             learning_rate=config.learning_rate,
             finetune_learning_rate=config.finetune_learning_rate,
+            finetune_average_epochs=config.finetune_average_epochs,
             augmentation=row.augmentation,
             augment_head=False,
             feature_dir=features,
@@ -259,6 +260,7 @@ def _run_step(
         "head_epochs": len(result.head.history.get("loss", [])),
         "finetune_epochs": len(result.finetune.history.get("loss", [])) if result.finetune else 0,
         "trainable_blocks": config.trainable_blocks,
+        "averaged_epochs": result.averaged_epochs,
     }
     return model, history_dict(result.history), extra, result.test_outputs
 
@@ -271,6 +273,7 @@ _TRANSFER_SETTINGS = frozenset(
         "finetune_epochs",
         "trainable_blocks",
         "finetune_learning_rate",
+        "finetune_average_epochs",
         "transfer_augmentation",
     }
 )

@@ -23,6 +23,7 @@ from typing import Any
 
 import keras
 
+from foodvision.training.averaging import WeightAverage
 from foodvision.training.callbacks import EpochTimer
 from foodvision.training.feature_cache import (
     features_to_data,
@@ -47,6 +48,8 @@ class FineTuneResult:
         feature_seconds: Time of the one-off pass through the frozen prefix.
         train_seconds: Time of both phases' epochs.
         epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
+        averaged_epochs: How many of phase 2's last epochs the final weights average
+            (0: no averaging).
         test_outputs: When the last phase trained on cached features, the trained
             model's outputs on ``data.test`` (computed from the cached test features, in
             dataset order), for
@@ -65,6 +68,7 @@ class FineTuneResult:
     feature_seconds: float
     train_seconds: float
     epoch_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    averaged_epochs: int = 0
     test_outputs: Any = None
 
     @property
@@ -110,6 +114,7 @@ def fine_tune(
     finetune_learning_rate: float = 1e-5,
     finetune_schedule: str = "constant",
     finetune_warmup_epochs: int = 0,
+    finetune_average_epochs: int = 0,
     optimizer: str = "adam",
     augmentation: Any = None,
     augment_head: bool = True,
@@ -136,6 +141,10 @@ def fine_tune(
             ``"cosine"`` (decay to 0 over ``finetune_epochs``) or ``"plateau"`` (see
             :func:`foodvision.train`).
         finetune_warmup_epochs: Linear warm-up epochs of the cosine schedule.
+        finetune_average_epochs: Give the model the mean of its weights at the ends
+            of phase 2's last this many epochs (stochastic weight averaging, see
+            :mod:`foodvision.training.averaging`); phase 2 then runs all its epochs,
+            without early stopping. 0 keeps the best (or last) epoch.
         optimizer: Optimizer name for both phases.
         augmentation: Augmentation preset or layer; the images then change every epoch,
             so the whole model runs every epoch of the augmented phases (no feature
@@ -150,7 +159,8 @@ def fine_tune(
             data's batch size.
         checkpoint_dir: Keeps each phase's history, best model and backups in
             ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
-        early_stopping: Patience of early stopping in both phases.
+        early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
+            it averages weights.
         seed: Seed of the training randomness.
         verbose: See :func:`foodvision.train`.
 
@@ -163,6 +173,13 @@ def fine_tune(
     """
     from foodvision.models import set_trainable_blocks, split_at
 
+    average = finetune_average_epochs
+    if isinstance(average, bool) or not isinstance(average, int) or average < 0:
+        raise ValueError(f"finetune_average_epochs must be an integer >= 0, got {average!r}")
+    if average > finetune_epochs:
+        raise ValueError(
+            f"finetune_average_epochs ({average}) cannot exceed finetune_epochs ({finetune_epochs})"
+        )
     if finetune_schedule not in SCHEDULES:
         raise ValueError(
             f"unknown finetune_schedule {finetune_schedule!r}; choose one of {', '.join(SCHEDULES)}"
@@ -176,8 +193,15 @@ def fine_tune(
     epoch_seconds: dict[str, list[float]] = {"head": [], "finetune": []}
 
     def run(
-        net: keras.Model, phase: str, epochs: int, phase_data: Any, aug: Any, schedule: str
+        net: keras.Model,
+        phase: str,
+        epochs: int,
+        phase_data: Any,
+        aug: Any,
+        schedule: str,
+        averaging: WeightAverage | None = None,
     ) -> Any:
+        extra = [averaging] if averaging is not None else []
         return train(
             net,
             phase_data,
@@ -187,8 +211,8 @@ def fine_tune(
             checkpoint_dir=directory / phase if directory is not None else None,
             seed=seed,
             verbose=verbose,
-            early_stopping=early_stopping,
-            callbacks=[EpochTimer(epoch_seconds[phase])],
+            early_stopping=early_stopping if averaging is None else None,
+            callbacks=[EpochTimer(epoch_seconds[phase]), *extra],
         )
 
     start = time.perf_counter()
@@ -219,7 +243,7 @@ def fine_tune(
     else:
         _compile(model, optimizer, learning_rate)
         head = run(model, "head", head_epochs, data, head_augmentation, "constant")
-    tuned = None
+    tuned, averaged = None, 0
     if run_phase2:
         set_trainable_blocks(model, trainable_blocks)
         steps_per_epoch = math.ceil(data.num_images("train") / data.batch_size)
@@ -229,16 +253,28 @@ def fine_tune(
             steps_per_epoch * finetune_epochs,
             steps_per_epoch * finetune_warmup_epochs,
         )
+        averaging = None
+        if average:
+            averaging = WeightAverage(
+                finetune_epochs - average + 1,
+                directory / "finetune" if directory is not None else None,
+            )
         if cache_tune:
             _, tail = split_at(model, boundary)
             test_split = splits["test"]
             _compile(tail, optimizer, rate)
             tune_data = features_to_data(splits, data, seed or 0)
-            tuned = run(tail, "finetune", finetune_epochs, tune_data, None, finetune_schedule)
+            tuned = run(
+                tail, "finetune", finetune_epochs, tune_data, None, finetune_schedule, averaging
+            )
         else:
             tail = None  # the whole model trained last: evaluate it on the images
             _compile(model, optimizer, rate)
-            tuned = run(model, "finetune", finetune_epochs, data, augmentation, finetune_schedule)
+            tuned = run(
+                model, "finetune", finetune_epochs, data, augmentation, finetune_schedule, averaging
+            )
+        if averaging is not None:
+            averaged = averaging.apply(tail if tail is not None else model)
     train_seconds = time.perf_counter() - start - feature_seconds
     test_outputs = (
         predict_arrays(tail, test_split[0]) if tail is not None and test_split is not None else None
@@ -251,6 +287,7 @@ def fine_tune(
         feature_seconds,
         train_seconds,
         epoch_seconds,
+        averaged,
         test_outputs,
     )
 

@@ -38,6 +38,7 @@ HISTORY_FILE = "history.csv"
 BEST_FILE = "best.keras"
 BACKUP_DIR = "backup"
 LATEST_FILE = "latest.json"
+AVERAGE_FILE = "average.npz"
 
 
 def model_fingerprint(model: Any) -> dict:
@@ -233,7 +234,7 @@ def _csv_value(value: Any) -> Any:
 
 def reset_directory(directory: Path) -> None:
     """Remove the files of a previous run (for ``resume=False``)."""
-    for name in (RUN_FILE, HISTORY_FILE, BEST_FILE):
+    for name in (RUN_FILE, HISTORY_FILE, BEST_FILE, AVERAGE_FILE):
         (directory / name).unlink(missing_ok=True)
     backup = directory / BACKUP_DIR
     if backup.is_dir():
