@@ -95,6 +95,12 @@ def test_an_average_that_cannot_match_the_run_is_an_error(tmp_path):
         WeightAverage(2, tmp_path).apply(tiny_model())
 
 
+def test_an_average_from_another_first_epoch_is_an_error(tmp_path):
+    train(tiny_model(), 2, [WeightAverage(1, tmp_path)], tmp_path)
+    with pytest.raises(ValueError, match="starts at epoch 1, not at first_epoch=2"):
+        WeightAverage(2, tmp_path)
+
+
 def test_starting_over_removes_the_average(tmp_path):
     train(tiny_model(), 2, [WeightAverage(1, tmp_path)], tmp_path)
     average = WeightAverage(1, tmp_path)

@@ -63,6 +63,11 @@ class WeightAverage(keras.callbacks.Callback):
         with np.load(path) as arrays:
             self.epochs = [int(e) for e in arrays["epochs"]]
             self.total = [arrays[f"w{i}"] for i in range(len(arrays.files) - 1)]
+        if self.epochs and self.epochs[0] != self.first_epoch:
+            raise ValueError(
+                f"the weight average in {path} starts at epoch {self.epochs[0]}, not at "
+                f"first_epoch={self.first_epoch}; start the run over (resume=False)"
+            )
 
     def _path(self) -> Path | None:
         return self.directory / state.AVERAGE_FILE if self.directory is not None else None
