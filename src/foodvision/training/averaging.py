@@ -15,7 +15,6 @@ epoch, so a resumed run averages exactly the epochs an uninterrupted one would.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import keras
 import numpy as np
 
 from foodvision.training import state
-from foodvision.training.files import write_atomic
+from foodvision.training.files import write_npz_atomic
 
 
 class WeightAverage(keras.callbacks.Callback):
@@ -88,13 +87,7 @@ class WeightAverage(keras.callbacks.Callback):
         path = self._path()
         if path is not None:
             arrays = {f"w{i}": t for i, t in enumerate(self.total)}
-
-            def write(tmp: str) -> None:
-                buffer = io.BytesIO()
-                np.savez(buffer, epochs=np.asarray(self.epochs, np.int64), **arrays)
-                Path(tmp).write_bytes(buffer.getvalue())
-
-            write_atomic(path, write)
+            write_npz_atomic(path, {"epochs": np.asarray(self.epochs, np.int64), **arrays})
 
     def _committed_epochs(self) -> int | None:
         """Epochs the checkpoint directory has committed (``None`` without one)."""

@@ -62,6 +62,20 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     write_atomic(path, lambda tmp: Path(tmp).write_text(text))
 
 
+def write_npz_atomic(path: str | os.PathLike, arrays: dict) -> None:
+    """Write ``arrays`` to the ``.npz`` file ``path`` atomically."""
+    import io
+
+    import numpy as np
+
+    def write(tmp: str) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        Path(tmp).write_bytes(buffer.getvalue())
+
+    write_atomic(path, write)
+
+
 def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
     """Delete the temporary files that killed writers left in ``directory``.
 

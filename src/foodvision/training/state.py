@@ -31,7 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.training.files import remove_temporaries, write_atomic, write_text_atomic
+from foodvision.training.files import (
+    remove_temporaries,
+    write_atomic,
+    write_npz_atomic,
+    write_text_atomic,
+)
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -134,13 +139,7 @@ def save_state(directory: Path, model: Any, epoch: int, extra: dict) -> None:
     variables = training_variables(model)
     arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
     state_name = f"state-{epoch}.npz"
-
-    def write(tmp: str) -> None:
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        Path(tmp).write_bytes(buffer.getvalue())
-
-    write_atomic(backup / state_name, write)
+    write_npz_atomic(backup / state_name, arrays)
     best_file = extra.get("best_file") or read_latest(directory).get("best_file")
     latest = {
         "epoch": epoch,
