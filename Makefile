@@ -12,7 +12,7 @@ FOODVISION_TEST_DATA ?= $(abspath ../shared/datasets/food101-mini5)
 FOODVISION_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 export FOODVISION_TEST_DATA FOODVISION_WEIGHTS_DIR
 
-.PHONY: install run test lint docs bench-pipeline clean
+.PHONY: install run test lint docs bench-pipeline check-platforms clean
 
 $(STAMP): pyproject.toml constraints/test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/foodvision study --data synthetic --profile quick --out runs/study
 
 test: $(STAMP) docs
-	$(BIN)/ruff check src tests benchmarks examples docs
+	$(BIN)/ruff check src tests benchmarks examples docs scripts
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(BIN)/python -m pytest -q
 
 # The documentation site (mkdocs.yml, docs/) built into site/; --strict fails on a broken
@@ -35,11 +35,15 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples docs
-	$(BIN)/ruff format --check src tests benchmarks examples docs
+	$(BIN)/ruff check src tests benchmarks examples docs scripts
+	$(BIN)/ruff format --check src tests benchmarks examples docs scripts
 
 bench-pipeline: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py --data $(FOODVISION_TEST_DATA)
+
+# The wheel's dependencies resolve to binary wheels on macOS arm64 and Linux aarch64.
+check-platforms: $(STAMP)
+	$(BIN)/python scripts/check_platforms.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from foodvision.backend_policy import choose_backend  # noqa: E402  (imports no Keras)
+import foodvision as fv  # noqa: E402  (imports no Keras)
 
-_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"
-os.environ["KERAS_BACKEND"] = _BACKEND.name
+_BACKEND = fv.select_backend()  # KERAS_BACKEND, else "auto"; before Keras is imported
 print(f"[benchmark] {_BACKEND.describe()}")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,29 +21,21 @@ DEFAULT_DATA = os.environ.get(
 
 
 def machine_info() -> dict:
-    """Versions and hardware facts recorded with every result."""
+    """Versions and hardware facts recorded with every result (no host names or paths)."""
     import keras
-    import numpy
-    import tensorflow as tf
+
+    from foodvision.base.system import machine, versions
 
     info = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "keras": keras.__version__,
+        **versions(),
+        **machine(),
         "keras_backend": keras.backend.backend(),
-        "tensorflow": tf.__version__,
-        "numpy": numpy.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    try:
+    if keras.backend.backend() == "jax":
         import jax
 
-        info["jax"] = jax.__version__
         info["jax_devices"] = [str(d) for d in jax.devices()]
-    except ImportError:
-        pass
     return info
 
 

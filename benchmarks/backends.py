@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from foodvision.cli import main
+from foodvision.apps.cli import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]

@@ -88,7 +88,7 @@ def worker(folder: Path, cache: str, image_size: int, batch_size: int, epochs: i
     import keras
 
     import foodvision as fv
-    from foodvision.tuning import peak_memory_mb
+    from foodvision.base.system import peak_memory_mb
 
     after_import = peak_memory_mb()
     start = time.perf_counter()

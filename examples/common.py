@@ -14,13 +14,10 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from foodvision.backend_policy import choose_backend  # noqa: E402  (imports no Keras)
+import foodvision as fv  # noqa: E402  (imports no Keras)
 
-_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"
-os.environ["KERAS_BACKEND"] = _BACKEND.name
+_BACKEND = fv.select_backend()  # KERAS_BACKEND, else "auto"; before Keras is imported
 print(f"[example] {_BACKEND.describe()}")
-
-import foodvision as fv  # noqa: E402  (after the backend is set)
 
 
 def parse_args(

@@ -7,15 +7,11 @@ python examples/run_study.py --epochs 2 --image-size 32       # a smoke test
 
 import argparse
 import dataclasses
-import os
 
-from foodvision.backend_policy import choose_backend
+import foodvision as fv
 
-_BACKEND = choose_backend(None)  # KERAS_BACKEND, else "auto"; before Keras is imported
-os.environ["KERAS_BACKEND"] = _BACKEND.name
+_BACKEND = fv.select_backend()  # KERAS_BACKEND, else "auto"; before Keras is imported
 print(f"[example] {_BACKEND.describe()}")
-
-import foodvision as fv  # noqa: E402
 
 
 def main() -> None:

@@ -30,21 +30,23 @@ def main() -> None:
         seed=args.seed,
     )
     search.save(args.out / "tuning")
-    best = search.best_hyperparameters
-    print(f"best hyperparameters (validation accuracy {search.best_score:.1%}): {best}")
-    model = fv.build_model(
+    print(
+        f"best hyperparameters (validation accuracy {search.best_score:.1%}): "
+        f"{search.best_hyperparameters}"
+    )
+    model = fv.build_model(  # the model's options; the training settings go to fv.train
         "tuned_cnn",
         num_classes=data.num_classes,
         input_shape=(*data.image_size, 3),
-        hyperparameters=best,
+        **search.architecture,
     )
     history = fv.train(
         model,
         data,
         epochs=args.epochs,
-        learning_rate=best.get("learning_rate", 1e-3),
+        learning_rate=search.training.get("learning_rate", 1e-3),
         schedule="cosine",
-        augmentation=best.get("augmentation", "standard"),
+        augmentation=search.training.get("augmentation", "standard"),
         checkpoint_dir=args.out / "checkpoint",
         seed=args.seed,
     )

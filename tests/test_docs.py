@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import write_image
+from harness import write_image
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"

@@ -31,7 +31,7 @@ TINY = {
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     import numpy as np
-    from helpers import write_image
+    from harness import write_image
 
     root = tmp_path_factory.mktemp("examples_data")
     rng = np.random.default_rng(0)

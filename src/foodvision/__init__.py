@@ -2,7 +2,12 @@
 
 Importing foodvision never sets ``KERAS_BACKEND`` and does not import Keras: the public
 names below are loaded on first use, so the backend can still be chosen after
-``import foodvision`` (the ``foodvision`` command defaults it to ``jax``).
+``import foodvision`` (with :func:`select_backend`, as the ``foodvision`` command does).
+
+The package has three layers (``docs/design.md``): a *base* of small helpers
+(:mod:`foodvision.base`), the *library* (``data``, ``models``, ``augment``, ``layers``,
+``training``, ``evaluation``, ``interpret``, ``predict``) and the *applications*
+(:mod:`foodvision.apps`: the command, the study, the benchmark runner).
 
 Example:
     >>> import foodvision as fv
@@ -18,7 +23,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from foodvision.base.system import package_version
+
+__version__ = package_version("foodvision")
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "foodvision.data": (
@@ -48,22 +55,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "augmentation",
         "mixes_labels",
     ),
-    "foodvision.weights": (
+    "foodvision.models.weights": (
         "WEIGHTS_DIR_ENV",
         "WeightsMismatchError",
         "WeightsUnavailableError",
         "resolve_weights",
     ),
     "foodvision.training": ("FineTuneResult", "WeightAverage", "fine_tune", "train"),
-    "foodvision.tuning": ("DEFAULT_SEARCH_SPACE", "TuningResult", "tune_cnn"),
-    "foodvision.study": (
-        "PROFILES",
-        "STEPS",
-        "StudyProfile",
-        "StudyResult",
-        "run_study",
-        "study_plan",
-    ),
+    "foodvision.base.backends": ("select_backend",),
+    "foodvision.apps.study.search": ("DEFAULT_SEARCH_SPACE", "TuningResult", "tune_cnn"),
+    "foodvision.apps.study.plan": ("PROFILES", "STEPS", "StudyProfile", "study_plan"),
+    "foodvision.apps.study.runner": ("StudyResult", "run_study"),
     "foodvision.predict": ("predict_files",),
     "foodvision.evaluation": (
         "EvaluationReport",

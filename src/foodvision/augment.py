@@ -132,20 +132,8 @@ def augmentation(preset: str | Sequence[Any] | None = "standard", seed: int | No
     )
 
 
-_as_pipeline = augmentation
-
-
-def augmentation_layer(augmentation: Any, seed: int | None = None) -> Any:
-    """:func:`augmentation` for an argument that may already be a pipeline.
-
-    A preset name, ``None`` or a list of layers is turned into a pipeline (``seed`` for
-    presets); an existing ``keras.layers.Pipeline`` is returned as is.
-    """
-    return _as_pipeline(augmentation, seed=seed)
-
-
-def mixes_labels(augmentation: Any) -> bool:
-    """Whether ``augmentation`` mixes labels (MixUp, CutMix).
+def mixes_labels(preset: Any) -> bool:
+    """Whether an augmentation mixes labels (MixUp, CutMix).
 
     If so, :func:`apply_augmentation` returns one-hot float labels; train with
     categorical (not sparse) cross-entropy.
@@ -157,11 +145,11 @@ def mixes_labels(augmentation: Any) -> bool:
     """
     from foodvision.layers import layer_mixes_labels
 
-    return layer_mixes_labels(_as_pipeline(augmentation))
+    return layer_mixes_labels(augmentation(preset))
 
 
 def augment_fn(
-    augmentation: Any, num_classes: int | None = None
+    preset: Any, num_classes: int | None = None
 ) -> Callable[[Any, Any], tuple[Any, Any]] | None:
     """A ``(images, labels) -> (images, labels)`` function for ``tf.data.Dataset.map``.
 
@@ -172,7 +160,7 @@ def augment_fn(
     through unchanged.
 
     Args:
-        augmentation: Preset name, list of layers or pipeline (see :func:`augmentation`).
+        preset: Preset name, list of layers or pipeline (see :func:`augmentation`).
         num_classes: Needed when the augmentation mixes labels.
 
     Returns:
@@ -186,7 +174,7 @@ def augment_fn(
         >>> train = data.train.map(fn)  # doctest: +SKIP
 
     """
-    pipeline = _as_pipeline(augmentation)
+    pipeline = augmentation(preset)
     if not pipeline.layers:
         return None
     import tensorflow as tf
@@ -222,7 +210,7 @@ def augment_fn(
 
 def apply_augmentation(
     dataset: Any,
-    augmentation: Any,
+    preset: Any,
     num_classes: int | None = None,
     *,
     num_parallel_calls: int | None = None,
@@ -231,7 +219,7 @@ def apply_augmentation(
 
     Args:
         dataset: Batched ``tf.data.Dataset`` of ``(images, int labels)``.
-        augmentation: Preset name, list of layers or pipeline (see :func:`augmentation`).
+        preset: Preset name, list of layers or pipeline (see :func:`augmentation`).
         num_classes: Needed when the augmentation mixes labels (then labels come out
             one-hot ``float32``; see :func:`augment_fn`).
         num_parallel_calls: ``None`` (sequential: seeded runs are reproducible) or e.g.
@@ -246,7 +234,7 @@ def apply_augmentation(
         ...                            num_classes=len(data.class_names))
 
     """
-    fn = augment_fn(augmentation, num_classes)
+    fn = augment_fn(preset, num_classes)
     if fn is None:
         return dataset
     return dataset.map(fn, num_parallel_calls=num_parallel_calls)

@@ -3,15 +3,15 @@ import io
 import numpy as np
 import pytest
 import tensorflow as tf
-from bad_files import jpeg_bytes, write_bad_files
+from harness import jpeg_bytes, write_bad_files
 from PIL import Image
 
 from foodvision.data.checks import check_image, check_images, is_image_file, list_image_files
-from foodvision.data.pipeline import _decode_file
+from foodvision.data.pipeline import decode_file
 
 
 def decode_like_pipeline(checked):
-    image = _decode_file(tf.constant(checked.path), tf.constant(checked.inline_png), tf.constant(0))
+    image = decode_file(tf.constant(checked.path), tf.constant(checked.inline_png), tf.constant(0))
     return image.numpy().astype(int)
 
 
@@ -100,12 +100,12 @@ def test_16_bit_png_is_scaled_not_clipped(tmp_path):
 
 def test_16_bit_bmp_like_fallback_keeps_range():
     # Pillow's own I;16 -> RGB conversion clips; the fallback must scale instead.
-    from foodvision.data.checks import _pil_to_rgb
+    from foodvision.data.checks import pil_to_rgb
 
     image = Image.fromarray(np.full((4, 4), 65535, np.uint16))
-    assert _pil_to_rgb(image).max() == 255
+    assert pil_to_rgb(image).max() == 255
     half = Image.fromarray(np.full((4, 4), 32768, np.uint16))
-    assert abs(int(_pil_to_rgb(half)[0, 0, 0]) - 128) <= 1
+    assert abs(int(pil_to_rgb(half)[0, 0, 0]) - 128) <= 1
 
 
 def test_listing_ignores_hidden_and_non_images(tmp_path):

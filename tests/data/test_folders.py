@@ -2,7 +2,7 @@ import os
 
 import numpy as np
 import pytest
-from bad_files import write_bad_files
+from harness import write_bad_files
 
 import foodvision as fv
 

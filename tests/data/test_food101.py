@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_files import jpeg_bytes
+from harness import jpeg_bytes
 
 import foodvision as fv
 from foodvision.data.food101 import download_food101

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_files import write_bad_files
+from harness import write_bad_files
 
 import foodvision as fv
 
@@ -71,7 +71,7 @@ def test_copy_with_bad_files_skips_each_and_runs_an_epoch(food101_root, tmp_path
 
 def test_cli_data_summary(food101_root):
     result = subprocess.run(
-        [sys.executable, "-m", "foodvision.cli", "data", str(food101_root)],
+        [sys.executable, "-m", "foodvision", "data", str(food101_root)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -3,7 +3,7 @@ import shutil
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import write_image
+from harness import write_image
 
 from foodvision.data.checks import CheckedImage, check_images
 from foodvision.data.pipeline import (

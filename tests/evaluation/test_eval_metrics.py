@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from foodvision.evaluation import calibration_bins, classification_metrics, evaluate
-from foodvision.evaluation.evaluate import evaluate_predictions
+from foodvision.evaluation.make_report import evaluate_predictions
 from foodvision.evaluation.metrics import to_probabilities
 
 

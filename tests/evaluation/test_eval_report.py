@@ -7,12 +7,12 @@ import shutil
 import keras
 import numpy as np
 import pytest
-from eval_helpers import (
+from harness import (
     LONG_NAMES,
     check_images_resolve,
     parse_page,
-    tiny_cnn,
     tiny_images,
+    tiny_random_cnn,
 )
 
 from foodvision.evaluation import (
@@ -23,7 +23,7 @@ from foodvision.evaluation import (
     evaluate,
     load_metrics,
 )
-from foodvision.evaluation.evaluate import evaluate_predictions
+from foodvision.evaluation.make_report import evaluate_predictions
 
 HISTORY = {
     "loss": [1.4, 1.1, 0.9],
@@ -39,7 +39,7 @@ def full_report():
     files = [f"images/{LONG_NAMES[c]}/{i:04d}.jpg" for i, c in enumerate(labels)]
     history = keras.callbacks.History()
     history.history = HISTORY
-    return evaluate(tiny_cnn(), (images, labels), LONG_NAMES, history=history, files=files)
+    return evaluate(tiny_random_cnn(), (images, labels), LONG_NAMES, history=history, files=files)
 
 
 @pytest.fixture(scope="module")

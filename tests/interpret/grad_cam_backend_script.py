@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from foodvision.interpret import feature_maps, grad_cam
-from foodvision.interpret._gradients import value_and_grad
+from foodvision.interpret.gradients import value_and_grad
 
 SIZE = 32
 

@@ -13,8 +13,8 @@ from foodvision.interpret import (
     list_layers,
     overlay_heatmap,
 )
-from foodvision.interpret._gradients import value_and_grad
-from foodvision.interpret.grad_cam import resize_maps
+from foodvision.interpret.gradients import value_and_grad
+from foodvision.interpret.heatmaps import resize_maps
 
 RNG = np.random.default_rng(0)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from model_helpers import NUM_CLASSES, tiny_overrides, tiny_shape
+from harness import NUM_CLASSES, tiny_overrides, tiny_shape
 
 
 @pytest.fixture(scope="session")
-def tiny_model():
-    """Factory ``tiny_model(name)``: the registered model, built once per session with
+def built_model():
+    """Factory ``built_model(name)``: the registered model, built once per session with
     ``num_classes=7`` at its smallest input shape, random weights (seeded)."""
     import keras
 

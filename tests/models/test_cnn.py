@@ -1,13 +1,12 @@
-"""The CNNs of steps 1-4: options reach the layers, tuned_cnn is deeper_cnn from a dict,
-and preprocessing is inside the model."""
+"""The CNNs of steps 1-4: options reach the layers, tuned_cnn is step 3's deeper_cnn with
+other plain options, and preprocessing is inside the model."""
 
 import keras
 import numpy as np
 import pytest
-from model_helpers import raw_images
+from harness import raw_images
 
 import foodvision as fv
-from foodvision.models import TRAINING_HYPERPARAMETERS, split_hyperparameters
 
 
 def layer_types(model):
@@ -66,29 +65,21 @@ def test_augmented_cnn_is_deeper_cnn_plus_dropout():
     assert fv.get_model_spec("augmented_cnn").augmentation == "standard"
 
 
-def test_tuned_cnn_is_deeper_cnn_built_from_a_hyperparameter_dict():
+def test_tuned_cnn_is_deeper_cnn_with_plain_architecture_options():
     hp = {"depth": 3, "filters": 16, "dense_units": 64, "dropout": 0.25, "spatial_dropout": 0.0}
-    tuned = fv.build_model(
-        "tuned_cnn", input_shape=(32, 32, 3), hyperparameters={**hp, "learning_rate": 3e-4}
-    )
+    tuned = fv.build_model("tuned_cnn", input_shape=(32, 32, 3), **hp)
     deeper = fv.build_model("deeper_cnn", input_shape=(32, 32, 3), **hp)
     assert architecture(tuned) == architecture(deeper)
     assert tuned.count_params() == deeper.count_params()
+    step3 = fv.build_model("augmented_cnn", input_shape=(32, 32, 3))
+    assert architecture(fv.build_model("tuned_cnn", input_shape=(32, 32, 3))) == architecture(step3)
 
 
-def test_tuned_cnn_rejects_unknown_hyperparameters_naming_the_accepted_ones():
-    with pytest.raises(ValueError, match=r"unknown hyperparameter\(s\) \['n_layers'\].*depth"):
-        fv.build_model("tuned_cnn", hyperparameters={"n_layers": 3})
+def test_tuned_cnn_refuses_training_settings_and_bad_values():
+    with pytest.raises(ValueError, match="unknown option.*'learning_rate'.*Accepted: depth"):
+        fv.build_model("tuned_cnn", learning_rate=1e-3)
     with pytest.raises(ValueError, match="dropout must be a number"):
-        fv.build_model("tuned_cnn", hyperparameters={"dropout": 2})
-    with pytest.raises(ValueError, match="hyperparameters must be a dict"):
-        fv.build_model("tuned_cnn", hyperparameters=[("depth", 3)])
-
-
-def test_split_hyperparameters_separates_training_options():
-    model, training = split_hyperparameters({"depth": 2, "learning_rate": 0.01, "batch_size": 8})
-    assert model == {"depth": 2} and training == {"learning_rate": 0.01, "batch_size": 8}
-    assert {"learning_rate", "optimizer"} <= TRAINING_HYPERPARAMETERS
+        fv.build_model("tuned_cnn", dropout=2)
 
 
 def test_load_model_reloads_in_safe_mode_and_names_a_missing_file(tmp_path):

@@ -6,7 +6,7 @@ weight and no frozen one."""
 import keras
 import numpy as np
 import pytest
-from model_helpers import NUM_CLASSES, raw_images, tiny_shape
+from harness import NUM_CLASSES, raw_images, tiny_shape
 
 import foodvision as fv
 
@@ -19,8 +19,8 @@ def numpy(variable):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_builds_a_softmax_over_num_classes_on_raw_uint8_images(tiny_model, name):
-    model = tiny_model(name)
+def test_builds_a_softmax_over_num_classes_on_raw_uint8_images(built_model, name):
+    model = built_model(name)
     assert model.name == name
     assert tuple(model.output.shape) == (None, NUM_CLASSES)
     assert model.layers[-1].get_config()["activation"] == "softmax"
@@ -31,8 +31,8 @@ def test_builds_a_softmax_over_num_classes_on_raw_uint8_images(tiny_model, name)
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_save_and_load_in_safe_mode_gives_identical_predictions(tiny_model, name, tmp_path):
-    model = tiny_model(name)
+def test_save_and_load_in_safe_mode_gives_identical_predictions(built_model, name, tmp_path):
+    model = built_model(name)
     images = raw_images(BATCH, tiny_shape(name), seed=1)
     path = tmp_path / f"{name}.keras"
     model.save(path)
@@ -47,8 +47,8 @@ def test_save_and_load_in_safe_mode_gives_identical_predictions(tiny_model, name
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_one_training_step_changes_every_trainable_weight_and_no_frozen_one(tiny_model, name):
-    model = tiny_model(name)
+def test_one_training_step_changes_every_trainable_weight_and_no_frozen_one(built_model, name):
+    model = built_model(name)
     trainable_before = [numpy(w) for w in model.trainable_weights]
     frozen = [
         (layer.name, w) for layer in model.layers if not layer.trainable for w in layer.weights

@@ -151,7 +151,7 @@ def test_the_minimum_input_size_follows_the_configuration(monkeypatch):
     with pytest.raises(ValueError, match="too small for 'deeper_cnn'.*at least 32"):
         fv.build_model("deeper_cnn", input_shape=(16, 64, 3), depth=5)
     with pytest.raises(ValueError, match="too small for 'tuned_cnn'.*at least 64"):
-        fv.build_model("tuned_cnn", input_shape=(32, 32, 3), hyperparameters={"depth": 6})
+        fv.build_model("tuned_cnn", input_shape=(32, 32, 3), depth=6)
     with pytest.raises(ValueError, match="too small for 'vgg16_finetune'.*at least 32"):
         fv.build_model("vgg16_finetune", input_shape=(31, 64, 3), weights=None)
     assert fv.get_model_spec("deeper_cnn").min_input_size == 16

@@ -16,8 +16,7 @@ import keras
 import numpy as np
 import pytest
 from backend_reload_script import augmentation_outputs
-from helpers import tiny_image_data
-from model_helpers import NUM_CLASSES, raw_images, tiny_overrides, tiny_shape
+from harness import NUM_CLASSES, raw_images, tiny_image_data, tiny_overrides, tiny_shape
 
 import foodvision as fv
 

@@ -5,7 +5,7 @@ inference mode)."""
 import keras
 import numpy as np
 import pytest
-from model_helpers import raw_images, tiny_shape
+from harness import raw_images, tiny_shape
 
 import foodvision as fv
 
@@ -36,10 +36,10 @@ def test_every_transfer_model_has_a_reference_here():
 
 
 @pytest.mark.parametrize("name", TRANSFER)
-def test_features_match_keras_preprocess_input_then_the_application(tiny_model, name):
+def test_features_match_keras_preprocess_input_then_the_application(built_model, name):
     """No missing and no double preprocessing: raw 0..255 in, same features as Keras's
     documented ``preprocess_input`` + application with the same weights."""
-    model = tiny_model(name)
+    model = built_model(name)
     shape = tiny_shape(name)
     boundary = fv.get_model_spec(name).blocks[-1]
     constructor, preprocess_input = REFERENCES[name]
@@ -59,8 +59,8 @@ def test_features_match_keras_preprocess_input_then_the_application(tiny_model, 
 
 
 @pytest.mark.parametrize("name", TRANSFER)
-def test_every_block_boundary_splits_the_model(tiny_model, name):
-    model = tiny_model(name)
+def test_every_block_boundary_splits_the_model(built_model, name):
+    model = built_model(name)
     blocks = fv.get_model_spec(name).blocks
     assert fv.block_boundaries(model) == blocks
     for boundary in blocks:
@@ -74,8 +74,8 @@ def test_every_block_boundary_splits_the_model(tiny_model, name):
         assert model.get_layer("predictions") in suffix.layers  # shared, not copied
 
 
-def test_suffix_of_prefix_equals_the_model_and_shares_its_weights(tiny_model):
-    model = tiny_model("vgg16_finetune")
+def test_suffix_of_prefix_equals_the_model_and_shares_its_weights(built_model):
+    model = built_model("vgg16_finetune")
     images = raw_images(4, tiny_shape("vgg16_finetune"), seed=4)
     expected = model.predict(images, verbose=0)
     for boundary in ("block2_pool", "block4_pool"):
@@ -86,9 +86,9 @@ def test_suffix_of_prefix_equals_the_model_and_shares_its_weights(tiny_model):
     assert suffix.get_layer("predictions").kernel is kernel
 
 
-def test_training_the_suffix_on_cached_features_trains_the_model(tiny_model):
+def test_training_the_suffix_on_cached_features_trains_the_model(built_model):
     """The use case: compute the frozen prefix once, train block 5 + head on its output."""
-    model = tiny_model("vgg16_finetune")
+    model = built_model("vgg16_finetune")
     boundary = fv.frozen_boundary(model)
     assert boundary == "block4_pool"
     prefix, suffix = fv.split_at(model, boundary)
@@ -105,8 +105,8 @@ def test_training_the_suffix_on_cached_features_trains_the_model(tiny_model):
     )
 
 
-def test_split_inside_a_residual_block_or_at_an_unknown_layer_is_refused(tiny_model):
-    model = tiny_model("resnet50_finetune")
+def test_split_inside_a_residual_block_or_at_an_unknown_layer_is_refused(built_model):
+    model = built_model("resnet50_finetune")
     with pytest.raises(ValueError, match="block boundary.*conv4_block6_out"):
         fv.split_at(model, "conv5_block2_2_conv")
     with pytest.raises(ValueError, match="no layer 'block9_pool'"):

@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keras
-from helpers import tiny_image_data, tiny_model
+from harness import tiny_image_data, tiny_model
 
 import foodvision as fv
-from foodvision.training import files
+from foodvision.base import files
 
 MOMENTS = ("torn", "before-rename", "after-rename")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_image_data, tiny_model
+from harness import save_lambda_model, tiny_image_data, tiny_model
 
 import foodvision as fv
 from foodvision.predict import predict_files
@@ -182,13 +182,7 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     }.items():
         files[name] = folder / f"{name}.keras"
         files[name].write_bytes(content)
-    inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x)).save(
-        folder / "lambda.keras"
-    )
-    files["lambda"] = folder / "lambda.keras"
+    files["lambda"] = save_lambda_model(folder / "lambda.keras")
     return files
 
 

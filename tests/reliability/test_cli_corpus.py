@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import save_lambda_model
 from PIL import Image
 
-CLI = [sys.executable, "-m", "foodvision.cli"]
+CLI = [sys.executable, "-m", "foodvision"]
 
 
 def run(args: list[str], command: list[str] = CLI) -> subprocess.CompletedProcess:
@@ -28,19 +29,13 @@ def run(args: list[str], command: list[str] = CLI) -> subprocess.CompletedProces
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, str]:
     """Paths the cases refer to as ``{name}``: an image, broken models, odd folders."""
-    import keras
 
     folder = tmp_path_factory.mktemp("cli")
     image = folder / "plate.png"
     Image.fromarray(np.full((16, 16, 3), 120, np.uint8)).save(image)
     (folder / "corrupt.keras").write_bytes(np.random.default_rng(0).bytes(500))
     (folder / "legacy.h5").write_bytes(b"not a model")
-    inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x)).save(
-        folder / "lambda.keras"
-    )
+    save_lambda_model(folder / "lambda.keras")
     (folder / "one_class" / "pizza").mkdir(parents=True)
     Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(folder / "one_class/pizza/1.png")
     return {
@@ -160,14 +155,14 @@ CASES = [
 
 IN_PROCESS = " [in-process]"
 """Cases that fail only after Keras is imported (3 s a process here) run through
-``foodvision.cli.main`` in this process; the same path runs as a process in
+``foodvision.apps.cli.command`` in this process; the same path runs as a process in
 ``test_a_keras_level_error_is_one_line_in_a_real_process``."""
 
 
 def run_in_process(args: list[str], capsys, monkeypatch) -> tuple[int, str]:
     import keras
 
-    from foodvision.cli import main
+    from foodvision.apps.cli import main
 
     # main() sets these two variables; keep them from leaking into later tests
     monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
@@ -232,12 +227,13 @@ def test_debug_shows_the_traceback(files):
 
 def test_unexpected_errors_are_one_line_too(monkeypatch, capsys):
     """A failure that is not a usage error still prints one line, without a traceback."""
-    import foodvision.cli as cli
+    from foodvision.apps import cli
+    from foodvision.apps.cli import models
 
     def broken(args):
         raise RuntimeError("something inside broke\nsecond line")
 
-    monkeypatch.setattr(cli, "cmd_models", broken)
+    monkeypatch.setattr(models, "run", broken)
     status, stderr = run_in_process(["models"], capsys, monkeypatch)
     assert status == 1
     err = stderr.strip().splitlines()

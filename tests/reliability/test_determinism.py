@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from helpers import tiny_image_data, tiny_model
+from harness import tiny_image_data, tiny_model
 
 import foodvision as fv
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import write_image
+from harness import write_image
 
 import foodvision as fv
 from foodvision.data.food101 import CorruptArchiveError, download_food101

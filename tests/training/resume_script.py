@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
-from helpers import tiny_image_data, tiny_model  # noqa: E402
+from harness import tiny_image_data, tiny_model  # noqa: E402
 
 import foodvision as fv  # noqa: E402
 

@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_image_data, tiny_model
+from harness import tiny_image_data, tiny_model
 
 import foodvision as fv
 from foodvision.training import state

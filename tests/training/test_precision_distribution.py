@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_image_data, tiny_model
+from harness import tiny_image_data, tiny_model
 
 import foodvision as fv
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_image_data, tiny_model
+from harness import tiny_image_data, tiny_model
 
 import foodvision as fv
 from foodvision.training import state
@@ -102,7 +102,7 @@ def test_nan_loss_is_a_clear_error_and_nothing_is_saved(tmp_path):
 
 def test_bad_arguments_fail_before_training(tmp_path):
     data = tiny_image_data()
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
         fv.train(tiny_model(), data, epochs=0)
     with pytest.raises(ValueError, match="predicts 4 classes but the data has 3"):
         fv.train(tiny_model(num_classes=4), data, epochs=1)
@@ -209,3 +209,28 @@ def test_early_stopping_restores_best_and_finishes(tmp_path):
     best = keras.saving.load_model(tmp_path / "best.keras", safe_mode=True)
     for a, b in zip(model.weights, best.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def tensorboard_scalars(folder: Path) -> set[tuple[str, int]]:
+    """``(tag, step)`` of every scalar in the TensorBoard event files under ``folder``."""
+    import tensorflow as tf
+
+    return {
+        (value.tag, event.step)
+        for path in folder.rglob("events.out.tfevents.*")
+        for event in tf.compat.v1.train.summary_iterator(str(path))
+        for value in event.summary.value
+    }
+
+
+def test_tensorboard_logs_one_point_per_epoch_across_a_resume(tmp_path):
+    logs, checkpoint = tmp_path / "logs", tmp_path / "run"
+    data = tiny_image_data()
+    fv.train(tiny_model(), data, 2, checkpoint_dir=checkpoint, tensorboard=logs, verbose=0)
+    fv.train(tiny_model(), data, 3, checkpoint_dir=checkpoint, tensorboard=logs, verbose=0)
+    assert {p.name for p in logs.iterdir()} == {"train", "validation"}
+    train_points = tensorboard_scalars(logs / "train")
+    assert {("epoch_loss", e) for e in (0, 1, 2)} <= train_points
+    assert {("epoch_accuracy", e) for e in (0, 1, 2)} <= train_points
+    assert ("epoch_loss", 3) not in train_points
+    assert ("epoch_accuracy", 2) in tensorboard_scalars(logs / "validation")

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from foodvision.base.system import usable_cores
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 """File name suffixes (lower case) that are treated as images; others are ignored."""
 
@@ -77,7 +79,7 @@ def list_image_files(directory: str | os.PathLike) -> list[str]:
     return sorted(found)
 
 
-def _pil_to_rgb(image: Image.Image) -> np.ndarray:
+def pil_to_rgb(image: Image.Image) -> np.ndarray:
     """Convert any Pillow image to an RGB uint8 array (16-bit scaled, not clipped)."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(image, dtype=np.float64)
@@ -123,7 +125,7 @@ def _inspect(path: str) -> CheckedImage | str:
             image_format = image.format or "unknown"
             if image_format in _TF_NATIVE_FORMATS:
                 return CheckedImage(path, height, width, image_format)
-            rgb = _pil_to_rgb(image)
+            rgb = pil_to_rgb(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return (
             f"image too large: exceeds Pillow's decompression-bomb limit of "
@@ -202,7 +204,7 @@ def check_images(
 
     Args:
         paths: Files to check.
-        num_workers: Threads for reading headers; defaults to the number of CPUs.
+        num_workers: Threads for reading headers; defaults to the usable CPU cores.
 
     Returns:
         ``(checked, skipped)``: ``checked[i]`` is the :class:`CheckedImage` of
@@ -213,7 +215,7 @@ def check_images(
         >>> checked, skipped = check_images(["a.jpg", "b.png"])  # doctest: +SKIP
 
     """
-    workers = num_workers or os.cpu_count() or 1
+    workers = num_workers or usable_cores()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results: list[CheckedImage | str] = list(pool.map(_inspect, paths, chunksize=64))
     native = [i for i, r in enumerate(results) if isinstance(r, CheckedImage) and not r.inline_png]

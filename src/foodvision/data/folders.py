@@ -6,15 +6,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from foodvision.base.checks import check_fraction, unknown_name_message
 from foodvision.data.checks import list_image_files
 from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
     build_image_data,
     carve_split,
-    check_fraction,
     check_labelled_files,
     require_directory,
-    unknown_name_message,
 )
 
 

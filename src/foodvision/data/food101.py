@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from foodvision.base.checks import check_fraction
 from foodvision.data.checks import is_image_file
 from foodvision.data.folders import list_class_folders, select_classes
 from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
     build_image_data,
     carve_split,
-    check_fraction,
     check_labelled_files,
     require_directory,
 )

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from foodvision.base.checks import check_fraction
 from foodvision.data.image_data import ImageData
 
 
@@ -52,7 +53,6 @@ def load_data(
     """
     from foodvision.data.folders import load_image_folder
     from foodvision.data.food101 import find_food101_root, load_food101
-    from foodvision.data.sources import check_fraction
     from foodvision.data.synthetic import load_synthetic
 
     # Checked for every source, so a bad fraction never passes unnoticed (the built-in

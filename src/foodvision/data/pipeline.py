@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.checks import check_int
+from foodvision.base.system import memory_budget
 from foodvision.data.checks import CheckedImage
 
 RESIZE_MODES = ("stretch", "crop", "pad")
@@ -31,8 +33,8 @@ the whole image and fills the borders with black."""
 _JPEG_RATIOS = (1, 2, 4, 8)
 _CONVEX_INTERPOLATIONS = ("bilinear", "area", "nearest", "gaussian")
 """Resize methods whose outputs are weighted means of input pixels (no overshoot)."""
-_AUTO_CACHE_FRACTION = 0.25
-_AUTO_CACHE_FALLBACK_BYTES = 2 * 1024**3
+AUTO_CACHE_FRACTION = 0.25
+"""``cache="auto"`` caches in memory what fits in this share of the machine's memory."""
 
 Augment = Callable[[Any, Any], tuple[Any, Any]]
 
@@ -52,14 +54,6 @@ def validate_image_size(image_size: Sequence[int]) -> tuple[int, int]:
     if height < 8 or width < 8:
         raise ValueError(f"image_size must be at least 8x8 pixels, got {height}x{width}")
     return height, width
-
-
-def _memory_budget() -> int:
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return _AUTO_CACHE_FALLBACK_BYTES
-    return int(total * _AUTO_CACHE_FRACTION)
 
 
 def resolve_cache(
@@ -89,7 +83,7 @@ def resolve_cache(
         return ""
     if cache == "auto":
         needed = num_images * image_size[0] * image_size[1] * 3
-        return "" if needed <= _memory_budget() else None
+        return "" if needed <= memory_budget(AUTO_CACHE_FRACTION) else None
     return os.fspath(cache)
 
 
@@ -168,7 +162,7 @@ def resize_image(
     return resized
 
 
-def _decode_file(
+def decode_file(
     path: Any,
     inline_png: Any,
     ratio_index: Any,
@@ -288,8 +282,7 @@ def make_file_dataset(
 
     if resize not in RESIZE_MODES:
         raise ValueError(f"unknown resize mode {resize!r}; choose one of {', '.join(RESIZE_MODES)}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    check_int("batch_size", batch_size, 1)
     image_size = validate_image_size(image_size)
     ratios = [jpeg_ratio(i, image_size) if jpeg_downscale else 1 for i in images]
     slices = (
@@ -307,7 +300,7 @@ def make_file_dataset(
     ratio_indices = frozenset(slices[2].tolist())
 
     def load(path: Any, inline_png: Any, ratio_index: Any, label: Any) -> tuple[Any, Any]:
-        image = _decode_file(
+        image = decode_file(
             path, inline_png, ratio_index, any_inline=any_inline, ratio_indices=ratio_indices
         )
         return resize_image(image, image_size, resize, interpolation, antialias), label

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -13,20 +12,6 @@ from foodvision.data.checks import CheckedImage, check_images, warn_skipped
 from foodvision.data.image_data import ImageData
 from foodvision.data.pipeline import make_file_dataset, validate_image_size
 from foodvision.data.splits import stratified_split
-
-
-def unknown_name_message(kind: str, name: str, available: Sequence[str]) -> str:
-    """Error text for a name that is not among ``available``, with the closest match.
-
-    Example:
-        >>> unknown_name_message("class", "pizzza", ["pizza", "sushi"])
-        "unknown class 'pizzza'; did you mean 'pizza'? Available: pizza, sushi"
-
-    """
-    close = difflib.get_close_matches(name, list(available), n=3)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
-    shown = ", ".join(available[:20]) + (", ..." if len(available) > 20 else "")
-    return f"unknown {kind} {name!r}{hint} Available: {shown}"
 
 
 def check_labelled_files(
@@ -53,13 +38,6 @@ def carve_split(
         ([images[i] for i in part], [labels[i] for i in part]),
         ([images[i] for i in rest], [labels[i] for i in rest]),
     )
-
-
-def check_fraction(name: str, value: float) -> float:
-    """Validate a split fraction in [0, 1)."""
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a fraction in [0, 1), got {value!r}")
-    return float(value)
 
 
 def build_image_data(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.checks import check_int
 from foodvision.data.image_data import ImageData
 from foodvision.data.pipeline import make_array_dataset, validate_image_size
 from foodvision.data.synthetic_images import SYNTHETIC_CLASS_NAMES, generate_synthetic_images
@@ -53,10 +54,7 @@ def load_synthetic(
     image_size = validate_image_size(image_size)
     sizes = {"train": train_per_class, "val": val_per_class, "test": test_per_class}
     for name, size in sizes.items():
-        if not isinstance(size, (int, np.integer)) or size < 0:
-            raise ValueError(f"{name}_per_class must be a non-negative integer, got {size!r}")
-    if train_per_class < 1:
-        raise ValueError(f"train_per_class must be at least 1, got {train_per_class}")
+        check_int(f"{name}_per_class", size, 1 if name == "train" else 0)
     datasets: dict[str, Any] = {}
     counts: dict[str, dict[str, int]] = {}
     for index, (name, size) in enumerate(sizes.items()):

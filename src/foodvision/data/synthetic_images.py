@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from foodvision.base.checks import check_int
+
 SYNTHETIC_CLASS_NAMES: tuple[str, ...] = ("pizza", "donut", "sushi", "salad", "fries")
 """Class names of the generated dataset; label ``k`` is ``SYNTHETIC_CLASS_NAMES[k]``."""
 
@@ -31,14 +33,6 @@ _F = np.float32
 
 
 # --------------------------------------------------------------------------- arguments
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _check_image_size(image_size: object) -> tuple[int, int]:
@@ -937,9 +931,9 @@ def synthetic_image(
         >>> image.shape, image.dtype.name, SYNTHETIC_CLASS_NAMES[label]
         ((64, 80, 3), 'uint8', 'sushi')
     """
-    index = _check_int("index", index, 0)
+    index = check_int("index", index, 0)
     height, width = _check_image_size(image_size)
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     return _render(index, height, width, seed)
 
 
@@ -972,9 +966,9 @@ def generate_synthetic_images(
         >>> images.shape, images.dtype.name, labels.tolist()
         ((10, 48, 64, 3), 'uint8', [0, 1, 2, 3, 4, 0, 1, 2, 3, 4])
     """
-    num_per_class = _check_int("num_per_class", num_per_class, 1)
+    num_per_class = check_int("num_per_class", num_per_class, 1)
     height, width = _check_image_size(image_size)
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     total = num_per_class * _NUM_CLASSES
     images = np.empty((total, height, width, 3), dtype=np.uint8)
     labels = np.empty(total, dtype=np.int32)

@@ -1,5 +1,15 @@
 """Evaluation reports: metrics (scikit-learn), figures (matplotlib), HTML/JSON/PNG bundle.
 
+- :mod:`~foodvision.evaluation.make_report`: ``evaluate`` (a model on a dataset) and
+  ``evaluate_predictions`` (from probabilities).
+- :mod:`~foodvision.evaluation.report` and :mod:`~foodvision.evaluation.report_html`: the
+  report, its saved files and its page.
+- :mod:`~foodvision.evaluation.metrics` and :mod:`~foodvision.evaluation.significance`:
+  the numbers, and whether a difference between two models is real.
+- :mod:`~foodvision.evaluation.figures` and :mod:`~foodvision.evaluation.galleries`:
+  the figures (the galleries need Keras).
+- :mod:`~foodvision.evaluation.compare`: several reports side by side.
+
 Example:
     >>> from foodvision.evaluation import evaluate, compare_reports
     >>> report = evaluate(model, data.test, data.class_names, history=history)  # doctest: +SKIP
@@ -8,7 +18,7 @@ Example:
 
 The galleries (``plot_filters``, ``plot_feature_maps``, ``plot_grad_cam``,
 ``plot_mistakes``) need Keras and are imported on first use, so importing this package
-(the ``foodvision`` command does, to register ``evaluate``) stays cheap.
+stays cheap.
 """
 
 from __future__ import annotations
@@ -16,9 +26,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from foodvision.evaluation._mpl import save_figure
+from foodvision.base.figures import save_figure
 from foodvision.evaluation.compare import ReportComparison, compare_reports
-from foodvision.evaluation.evaluate import evaluate, evaluate_predictions, predict_dataset
 from foodvision.evaluation.figures import (
     plot_comparison,
     plot_confusion_matrix,
@@ -26,6 +35,8 @@ from foodvision.evaluation.figures import (
     plot_reliability_diagram,
     plot_training_curves,
 )
+from foodvision.evaluation.history import history_dict
+from foodvision.evaluation.make_report import evaluate, evaluate_predictions, predict_dataset
 from foodvision.evaluation.metrics import (
     Calibration,
     ClassificationMetrics,
@@ -47,8 +58,6 @@ from foodvision.evaluation.significance import (
 )
 
 __all__ = [
-    "bootstrap_accuracy_ci",
-    "mcnemar_test",
     "FIGURE_NAMES",
     "METRICS_KEYS",
     "Calibration",
@@ -58,12 +67,15 @@ __all__ = [
     "McNemarResult",
     "Mistake",
     "ReportComparison",
+    "bootstrap_accuracy_ci",
     "calibration_bins",
     "classification_metrics",
     "compare_reports",
     "evaluate",
     "evaluate_predictions",
+    "history_dict",
     "load_metrics",
+    "mcnemar_test",
     "plot_comparison",
     "plot_confusion_matrix",
     "plot_feature_maps",

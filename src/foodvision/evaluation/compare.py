@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foodvision.evaluation import _html
-from foodvision.evaluation._html import esc, number
-from foodvision.evaluation._mpl import png_bytes
+from foodvision.base import html as _html
+from foodvision.base.figures import png_bytes
+from foodvision.base.html import esc, number, relative_link
 from foodvision.evaluation.report import EvaluationReport, load_metrics
-from foodvision.evaluation.report_html import relative_link
 
 #: Columns of the comparison, in order (``comparison.json`` rows have these keys + ``name``).
 COMPARISON_KEYS = (

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.evaluation._mpl import class_label, new_figure, wrap_lines
-from foodvision.interpret.grad_cam import display_image, overlay_heatmap
+from foodvision.base.figures import class_label, new_figure, wrap_lines
+from foodvision.interpret.heatmaps import display_image, overlay_heatmap
 
 
 def _grid(count: int, columns: int) -> tuple[int, int]:
@@ -183,7 +183,7 @@ def plot_grad_cam(
 
     Args:
         images: ``(N, H, W, 3)`` images.
-        heatmaps: ``(N, H, W)`` maps in ``[0, 1]`` from :func:`foodvision.interpret.grad_cam`.
+        heatmaps: ``(N, H, W)`` maps in ``[0, 1]`` from :func:`foodvision.interpret.heatmaps`.
         titles: One caption per image (true/predicted class and confidence, say).
         columns: Image pairs per row.
         title: Figure title.

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.checks import check_int
+
 PROBABILITY_EPSILON = 1e-7
 
 
@@ -64,8 +66,7 @@ def calibration_bins(confidences: Any, correct: Any, n_bins: int = 15) -> Calibr
         raise ValueError(
             f"confidences and correct differ in length ({len(confidences)} vs {len(correct)})"
         )
-    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    n_bins = check_int("n_bins", n_bins, 1)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     index = np.clip(np.ceil(confidences * n_bins).astype(int) - 1, 0, n_bins - 1)
     counts = np.bincount(index, minlength=n_bins)

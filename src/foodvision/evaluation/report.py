@@ -41,17 +41,16 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from foodvision.evaluation import _html
-from foodvision.evaluation._mpl import png_bytes
+from foodvision.base.figures import png_bytes
+from foodvision.base.jsonable import json_safe
 from foodvision.evaluation.metrics import (
     Calibration,
     ClassificationMetrics,
@@ -163,24 +162,6 @@ class Interpretation:
     grad_cam_heatmaps: np.ndarray | None = None
     grad_cam_titles: tuple[str, ...] = ()
     note: str = ""
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars/arrays to Python, NaN and infinities to ``None``."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
 
 
 @dataclass(frozen=True)
@@ -363,7 +344,7 @@ class EvaluationReport:
                 "figures": figures,
             },
         }
-        return _clean(data)
+        return json_safe(data)
 
     def summary(self) -> str:
         """A plain-text summary: headline numbers and the per-class table.
@@ -613,17 +594,3 @@ def load_metrics(directory: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(data, dict) or "schema_version" not in data or "accuracy" not in data:
         raise ValueError(f"{path} is not a foodvision metrics.json (no schema_version/accuracy)")
     return data
-
-
-def class_rows(report: EvaluationReport) -> list[Sequence[Any]]:
-    """Rows of the per-class table: class, precision, recall, F1, support."""
-    return [
-        [
-            name,
-            _html.number(r["precision"]),
-            _html.number(r["recall"]),
-            _html.number(r["f1"]),
-            r["support"],
-        ]
-        for name, r in report.per_class.items()
-    ]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from foodvision.evaluation import _html
-from foodvision.evaluation._html import esc, number
+from foodvision.base import html as _html
+from foodvision.base.html import esc, number
 
 if TYPE_CHECKING:
     from foodvision.evaluation.report import EvaluationReport
@@ -86,17 +85,22 @@ def _history_table(report: EvaluationReport) -> str:
     return _html.table(["epoch", *keys], rows, text_columns=())
 
 
-def render_report(
-    report: EvaluationReport, pngs: Mapping[str, bytes], *, embed_images: bool = True
-) -> str:
-    """Render the report page; figures come from ``pngs`` (``{name: PNG bytes}``)."""
+def class_rows(report: EvaluationReport) -> list[Sequence[Any]]:
+    """Rows of the per-class table: class, precision, recall, F1, support."""
+    return [
+        [name, number(r["precision"]), number(r["recall"]), number(r["f1"]), r["support"]]
+        for name, r in report.per_class.items()
+    ]
+
+
+def _summary_section(report: EvaluationReport) -> list[str]:
     macro, weighted = report.macro_avg, report.weighted_avg
     meta = [f"{report.num_samples} images", f"{report.num_classes} classes"]
     if report.model_name:
         meta.append(f"model <code>{esc(report.model_name)}</code>")
     if report.backend:
         meta.append(f"Keras backend <code>{esc(report.backend)}</code>")
-    parts = [
+    return [
         f"<h1>{esc(report.title)}</h1>",
         f'<p class="meta">{" &middot; ".join(meta)}</p>',
         _html.cards(
@@ -129,18 +133,36 @@ def render_report(
             ],
         ),
     ]
-    if "training_curves" in pngs:
-        parts += [
-            "<h2>Training</h2>",
-            _figure("training_curves", pngs, embed_images),
-            "<details><summary>values per epoch</summary>",
-            _history_table(report),
-            "</details>",
-        ]
-    from foodvision.evaluation.report import class_rows
 
+
+def _training_section(report: EvaluationReport, pngs: Mapping[str, bytes], embed: bool) -> list:
+    if "training_curves" not in pngs:
+        return []
+    return [
+        "<h2>Training</h2>",
+        _figure("training_curves", pngs, embed),
+        "<details><summary>values per epoch</summary>",
+        _history_table(report),
+        "</details>",
+    ]
+
+
+def _class_sections(report: EvaluationReport, pngs: Mapping[str, bytes], embed: bool) -> list:
+    """Per-class scores, the confusion matrix and the calibration."""
     worst = int(np.argmin(report.metrics.f1)) if report.num_classes else 0
-    parts += [
+    calibration = report.calibration
+    bins = [
+        [f"{lo:.2f}-{hi:.2f}", int(n), number(acc), number(conf)]
+        for lo, hi, n, acc, conf in zip(
+            calibration.bin_edges[:-1],
+            calibration.bin_edges[1:],
+            calibration.bin_counts,
+            calibration.bin_accuracy,
+            calibration.bin_confidence,
+        )
+        if n > 0
+    ]
+    return [
         "<h2>Per class</h2>",
         '<div class="grid"><div>',
         _html.table(
@@ -149,36 +171,27 @@ def render_report(
             cell_classes={(worst, 3): "bad"},
         ),
         "</div>",
-        _figure("per_class_f1", pngs, embed_images),
+        _figure("per_class_f1", pngs, embed),
         "</div>",
         "<h2>Confusion matrix</h2>",
-        _figure("confusion_matrix", pngs, embed_images),
+        _figure("confusion_matrix", pngs, embed),
         "<details open><summary>counts (rows: true class, columns: predicted)</summary>",
         _confusion_table(report),
         "</details>",
         "<h2>Calibration</h2>",
         '<div class="grid">',
-        _figure("reliability", pngs, embed_images),
+        _figure("reliability", pngs, embed),
         "<div>",
-        _html.table(
-            ["confidence bin", "images", "accuracy", "mean confidence"],
-            [
-                [f"{lo:.2f}-{hi:.2f}", int(n), number(acc), number(conf)]
-                for lo, hi, n, acc, conf in zip(
-                    report.calibration.bin_edges[:-1],
-                    report.calibration.bin_edges[1:],
-                    report.calibration.bin_counts,
-                    report.calibration.bin_accuracy,
-                    report.calibration.bin_confidence,
-                )
-                if n > 0
-            ],
-        ),
+        _html.table(["confidence bin", "images", "accuracy", "mean confidence"], bins),
         "</div></div>",
-        "<h2>Worst mistakes</h2>",
     ]
+
+
+def _mistakes_and_inside(report: EvaluationReport, pngs: Mapping[str, bytes], embed: bool) -> list:
+    """The worst mistakes, then filters, feature maps and Grad-CAM when there are."""
+    parts = ["<h2>Worst mistakes</h2>"]
     if report.mistakes:
-        parts += [_figure("worst_mistakes", pngs, embed_images), _mistake_table(report)]
+        parts += [_figure("worst_mistakes", pngs, embed), _mistake_table(report)]
     else:
         parts.append('<p class="note">No wrong predictions.</p>')
     interp = report.interpretation
@@ -186,12 +199,15 @@ def render_report(
         parts.append("<h2>Inside the model</h2>")
         if interp.note:
             parts.append(f'<p class="note">{esc(interp.note)}</p>')
-        for name in ("grad_cam", "feature_maps", "filters"):
-            parts.append(_figure(name, pngs, embed_images))
+        parts += [_figure(name, pngs, embed) for name in ("grad_cam", "feature_maps", "filters")]
+    return parts
+
+
+def _files_section(pngs: Mapping[str, bytes], embed: bool) -> list[str]:
     links = [("metrics.json", "metrics.json"), ("predictions.csv", "predictions.csv")]
-    if not embed_images:
+    if not embed:
         links += [(f"{n}.png", f"{n}.png") for n in pngs]
-    parts += [
+    return [
         "<h2>Files</h2>",
         "<p>"
         + " &middot; ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for text, href in links)
@@ -200,9 +216,17 @@ def render_report(
         "has precision 0). ECE uses equal-width confidence bins (lo, hi]. Loss is the mean "
         "cross-entropy of the predicted probabilities.</p>",
     ]
+
+
+def render_report(
+    report: EvaluationReport, pngs: Mapping[str, bytes], *, embed_images: bool = True
+) -> str:
+    """Render the report page; figures come from ``pngs`` (``{name: PNG bytes}``)."""
+    parts = [
+        *_summary_section(report),
+        *_training_section(report, pngs, embed_images),
+        *_class_sections(report, pngs, embed_images),
+        *_mistakes_and_inside(report, pngs, embed_images),
+        *_files_section(pngs, embed_images),
+    ]
     return _html.page(report.title, "\n".join(p for p in parts if p))
-
-
-def relative_link(target: str | os.PathLike, start: str | os.PathLike) -> str:
-    """``target`` relative to the folder ``start``, with forward slashes, for an ``href``."""
-    return os.path.relpath(target, start).replace(os.sep, "/")

@@ -7,14 +7,14 @@ Example:
 
 """
 
-from foodvision.interpret._graph import conv_layer_paths, list_layers
 from foodvision.interpret.features import (
     default_feature_layers,
     feature_maps,
     first_conv2d_path,
     first_layer_filters,
 )
-from foodvision.interpret.grad_cam import (
+from foodvision.interpret.graph import conv_layer_paths, list_layers
+from foodvision.interpret.heatmaps import (
     default_target_layer,
     display_image,
     grad_cam,

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from foodvision.interpret._graph import (
+from foodvision.interpret.graph import (
     conv_layer_paths,
     list_layers,
     resolve_layer,

@@ -3,6 +3,13 @@
 Importing this package registers the models and foodvision's serializable Keras layers
 (so that ``keras.saving.load_model`` finds them); it builds nothing.
 
+- :mod:`~foodvision.models.registry`: names -> builders with frozen-dataclass defaults.
+- :mod:`~foodvision.models.cnn` and :mod:`~foodvision.models.transfer`: the builders.
+- :mod:`~foodvision.models.weights`: where pretrained weights come from.
+- :mod:`~foodvision.models.blocks`: block boundaries, freezing, splitting a model.
+- :mod:`~foodvision.models.saving`: loading ``.keras`` files on any backend.
+- :mod:`~foodvision.models.inference`: running a model over many images in batches.
+
 Example:
     >>> import foodvision as fv
     >>> fv.list_models("vgg*")
@@ -13,14 +20,6 @@ Example:
 
 import foodvision.layers  # noqa: F401  (registers foodvision>... layers for load_model)
 from foodvision.models import cnn, transfer  # noqa: F401  (registers the builders)
-from foodvision.models._registry import (
-    ModelSpec,
-    build_model,
-    get_model_spec,
-    list_models,
-    register_model,
-    unregister_model,
-)
 from foodvision.models.blocks import (
     block_boundaries,
     frozen_boundary,
@@ -28,18 +27,32 @@ from foodvision.models.blocks import (
     split_at,
 )
 from foodvision.models.cnn import (
-    TRAINING_HYPERPARAMETERS,
     AugmentedCNNConfig,
     BaselineCNNConfig,
     DeeperCNNConfig,
     TunedCNNConfig,
-    split_hyperparameters,
+)
+from foodvision.models.inference import predict_arrays, predict_batches
+from foodvision.models.registry import (
+    ModelSpec,
+    build_model,
+    get_model_spec,
+    list_models,
+    register_model,
+    registered_spec,
+    unregister_model,
 )
 from foodvision.models.saving import load_model
 from foodvision.models.transfer import Backbone, TransferConfig
+from foodvision.models.weights import (
+    WEIGHTS_DIR_ENV,
+    WeightsMismatchError,
+    WeightsUnavailableError,
+    resolve_weights,
+)
 
 __all__ = [
-    "TRAINING_HYPERPARAMETERS",
+    "WEIGHTS_DIR_ENV",
     "AugmentedCNNConfig",
     "Backbone",
     "BaselineCNNConfig",
@@ -47,15 +60,20 @@ __all__ = [
     "ModelSpec",
     "TransferConfig",
     "TunedCNNConfig",
+    "WeightsMismatchError",
+    "WeightsUnavailableError",
     "block_boundaries",
     "build_model",
     "frozen_boundary",
     "get_model_spec",
     "list_models",
     "load_model",
+    "predict_arrays",
+    "predict_batches",
     "register_model",
+    "registered_spec",
+    "resolve_weights",
     "set_trainable_blocks",
     "split_at",
-    "split_hyperparameters",
     "unregister_model",
 ]

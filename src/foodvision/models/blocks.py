@@ -37,10 +37,10 @@ def block_boundaries(model: Any) -> tuple[str, ...]:
         ('block1_pool', 'block2_pool', 'block3_pool', 'block4_pool', 'block5_pool')
 
     """
-    from foodvision.models._registry import _REGISTRY
+    from foodvision.models.registry import registered_spec
 
     names = {layer.name for layer in model.layers}
-    spec = _REGISTRY.get(model.name)
+    spec = registered_spec(model.name)
     if spec is not None and spec.blocks and all(b in names for b in spec.blocks):
         return spec.blocks
     found = [(int(m.group(1)), n) for n in names if (m := _CNN_BLOCK.fullmatch(n))]

@@ -16,42 +16,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
-from foodvision.models._registry import register_model
+from foodvision.base.checks import check_bool, check_choice, check_int, check_rate
+from foodvision.models.registry import register_model
 
 _CNN_INPUT_SHAPE = (128, 128, 3)
 _RESCALE = "Rescaling(1/255) inside the model: raw RGB 0..255 in"
 _POOLINGS = ("flatten", "avg")
-
-TRAINING_HYPERPARAMETERS = frozenset(
-    {
-        "learning_rate",
-        "optimizer",
-        "weight_decay",
-        "batch_size",
-        "epochs",
-        "label_smoothing",
-        "augmentation",
-    }
-)
-"""Keys a tuning result may hold that configure training, not the model:
-``tuned_cnn`` accepts and ignores them (see :func:`split_hyperparameters`)."""
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        bound = f">= {low}" if high is None else f"in {low}..{high}"
-        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
-
-def _check_rate(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
 
 
 def _check_input_size(input_shape: tuple[int, int, int], pools: int, model: str) -> None:
@@ -81,10 +53,10 @@ class BaselineCNNConfig:
     dense_units: int = 128
 
     def __post_init__(self) -> None:
-        _check_int("conv_blocks", self.conv_blocks, 1, 2)
-        _check_int("filters", self.filters, 1)
-        _check_int("kernel_size", self.kernel_size, 1)
-        _check_int("dense_units", self.dense_units, 1)
+        check_int("conv_blocks", self.conv_blocks, 1, 2)
+        check_int("filters", self.filters, 1)
+        check_int("kernel_size", self.kernel_size, 1)
+        check_int("dense_units", self.dense_units, 1)
 
     def min_input_size(self) -> int:
         """Smallest height/width: each block halves the image."""
@@ -123,22 +95,19 @@ class DeeperCNNConfig:
     pooling: str = "flatten"
 
     def __post_init__(self) -> None:
-        _check_int("depth", self.depth, 1, 8)
-        _check_int("filters", self.filters, 1)
-        _check_int("max_filters", self.max_filters, 1)
-        _check_int("convs_per_block", self.convs_per_block, 1)
-        _check_int("kernel_size", self.kernel_size, 1)
-        _check_int("dense_units", self.dense_units, 0)
-        if isinstance(self.filter_growth, bool) or not isinstance(self.filter_growth, (int, float)):
-            raise ValueError(f"filter_growth must be a number >= 1, got {self.filter_growth!r}")
-        if self.filter_growth < 1:
-            raise ValueError(f"filter_growth must be a number >= 1, got {self.filter_growth!r}")
-        if not isinstance(self.batch_norm, bool):
-            raise ValueError(f"batch_norm must be True or False, got {self.batch_norm!r}")
-        _check_rate("spatial_dropout", self.spatial_dropout)
-        _check_rate("dropout", self.dropout)
-        if self.pooling not in _POOLINGS:
-            raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}")
+        check_int("depth", self.depth, 1, 8)
+        check_int("filters", self.filters, 1)
+        check_int("max_filters", self.max_filters, 1)
+        check_int("convs_per_block", self.convs_per_block, 1)
+        check_int("kernel_size", self.kernel_size, 1)
+        check_int("dense_units", self.dense_units, 0)
+        growth = self.filter_growth
+        if isinstance(growth, bool) or not isinstance(growth, (int, float)) or growth < 1:
+            raise ValueError(f"filter_growth must be a number >= 1, got {growth!r}")
+        check_bool("batch_norm", self.batch_norm)
+        check_rate("spatial_dropout", self.spatial_dropout)
+        check_rate("dropout", self.dropout)
+        check_choice("pooling", self.pooling, _POOLINGS)
 
     def min_input_size(self) -> int:
         """Smallest height/width: each block halves the image.
@@ -174,62 +143,14 @@ class AugmentedCNNConfig(DeeperCNNConfig):
 
 @dataclasses.dataclass(frozen=True)
 class TunedCNNConfig(AugmentedCNNConfig):
-    """The step-3 model's options plus ``hyperparameters``, a dict from the tuning step.
+    """Options of ``tuned_cnn``: the step-3 model's, overridden by what a search found.
 
-    Keys of ``hyperparameters`` override the fields of the same name; keys in
-    :data:`TRAINING_HYPERPARAMETERS` (``learning_rate``...) are accepted and ignored here
-    (they configure training); any other key is an error.
+    The fields are the plain architecture options of ``deeper_cnn`` (step 3's values as
+    defaults); the training settings of a search (learning rate, augmentation...) are
+    not the model's business. Build the step-4 model from a search with
+    ``build_model("tuned_cnn", **search.architecture)`` (see
+    :class:`foodvision.TuningResult`).
     """
-
-    hyperparameters: Mapping[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.hyperparameters is not None:
-            architecture, _ = split_hyperparameters(self.hyperparameters)
-            DeeperCNNConfig(**{**_deeper_fields(self), **architecture})
-
-    def min_input_size(self) -> int:
-        """Smallest height/width of the resolved configuration."""
-        return self.resolved().min_input_size()
-
-    def resolved(self) -> DeeperCNNConfig:
-        """The ``DeeperCNNConfig`` the model is built from."""
-        architecture, _ = split_hyperparameters(self.hyperparameters or {})
-        return DeeperCNNConfig(**{**_deeper_fields(self), **architecture})
-
-
-def _deeper_fields(config: DeeperCNNConfig) -> dict[str, Any]:
-    return {f.name: getattr(config, f.name) for f in dataclasses.fields(DeeperCNNConfig)}
-
-
-def split_hyperparameters(
-    hyperparameters: Mapping[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split a tuning result into (architecture options, training options).
-
-    Raises:
-        ValueError: A key is neither a ``deeper_cnn`` option nor in
-            :data:`TRAINING_HYPERPARAMETERS`.
-
-    Example:
-        >>> split_hyperparameters({"depth": 3, "learning_rate": 1e-3})
-        ({'depth': 3}, {'learning_rate': 0.001})
-
-    """
-    if not isinstance(hyperparameters, Mapping):
-        raise ValueError(f"hyperparameters must be a dict, got {hyperparameters!r}")
-    architecture_keys = [f.name for f in dataclasses.fields(DeeperCNNConfig)]
-    unknown = sorted(set(hyperparameters) - set(architecture_keys) - TRAINING_HYPERPARAMETERS)
-    if unknown:
-        raise ValueError(
-            f"unknown hyperparameter(s) {unknown} for tuned_cnn. Accepted: "
-            f"{', '.join(architecture_keys)} (model) and "
-            f"{', '.join(sorted(TRAINING_HYPERPARAMETERS))} (training, ignored by the model)"
-        )
-    architecture = {k: v for k, v in hyperparameters.items() if k in architecture_keys}
-    training = {k: v for k, v in hyperparameters.items() if k in TRAINING_HYPERPARAMETERS}
-    return architecture, training
 
 
 def _conv_block(x: Any, index: int, filters: int, config: DeeperCNNConfig) -> Any:
@@ -344,5 +265,5 @@ def augmented_cnn(
 def tuned_cnn(
     config: TunedCNNConfig, *, num_classes: int, input_shape: tuple[int, int, int], name: str
 ) -> Any:
-    """Deeper CNN built from a hyperparameter dict found by tuning (step 4)."""
-    return _deeper(config.resolved(), num_classes, input_shape, name)
+    """Deeper CNN with the architecture a hyperparameter search found (step 4)."""
+    return _deeper(config, num_classes, input_shape, name)

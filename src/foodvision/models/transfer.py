@@ -27,7 +27,8 @@ import dataclasses
 import os
 from typing import Any
 
-from foodvision.models._registry import register_model
+from foodvision.base.checks import check_bool, check_choice, check_int, check_rate
+from foodvision.models.registry import register_model
 
 _TRANSFER_INPUT_SHAPE = (224, 224, 3)
 _POOLINGS = ("avg", "max", "flatten")
@@ -97,7 +98,7 @@ class TransferConfig:
 
     Attributes:
         weights: ``"imagenet"``, ``None`` (random init) or a path to the backbone's
-            weights file (see :mod:`foodvision.weights`).
+            weights file (see :mod:`foodvision.models.weights`).
         trainable_blocks: How many of the backbone's top blocks train (0: frozen
             backbone, only the head trains; ``len(spec.blocks)``: all).
         pooling: ``"avg"`` or ``"max"`` (global pooling) or ``"flatten"``.
@@ -116,19 +117,11 @@ class TransferConfig:
     train_batchnorm: bool = False
 
     def __post_init__(self) -> None:
-        t = self.trainable_blocks
-        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"trainable_blocks must be an integer >= 0, got {t!r}")
-        if self.pooling not in _POOLINGS:
-            raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}")
-        d = self.dense_units
-        if isinstance(d, bool) or not isinstance(d, int) or d < 0:
-            raise ValueError(f"dense_units must be an integer >= 0, got {d!r}")
-        r = self.dropout
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r < 1:
-            raise ValueError(f"dropout must be a number in [0, 1), got {r!r}")
-        if not isinstance(self.train_batchnorm, bool):
-            raise ValueError(f"train_batchnorm must be True or False, got {self.train_batchnorm!r}")
+        check_int("trainable_blocks", self.trainable_blocks, 0)
+        check_choice("pooling", self.pooling, _POOLINGS)
+        check_int("dense_units", self.dense_units, 0)
+        check_rate("dropout", self.dropout)
+        check_bool("train_batchnorm", self.train_batchnorm)
 
 
 def build_transfer(
@@ -145,7 +138,7 @@ def build_transfer(
     layer is created.
     """
     from foodvision.models.blocks import set_trainable_blocks
-    from foodvision.weights import keras_download, load_backbone_weights, resolve_weights
+    from foodvision.models.weights import keras_download, load_backbone_weights, resolve_weights
 
     if config.trainable_blocks > len(backbone.blocks):
         raise ValueError(

@@ -22,8 +22,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from foodvision.base.checks import check_int
+from foodvision.base.files import write_npz_atomic
 from foodvision.training import state
-from foodvision.training.files import write_npz_atomic
 
 
 class WeightAverage(keras.callbacks.Callback):
@@ -47,9 +48,7 @@ class WeightAverage(keras.callbacks.Callback):
 
     def __init__(self, first_epoch: int, directory: str | Path | None = None) -> None:
         super().__init__()
-        if isinstance(first_epoch, bool) or not isinstance(first_epoch, int) or first_epoch < 1:
-            raise ValueError(f"first_epoch must be an integer >= 1, got {first_epoch!r}")
-        self.first_epoch = first_epoch
+        self.first_epoch = check_int("first_epoch", first_epoch, 1)
         self.directory = Path(directory) if directory is not None else None
         self.epochs: list[int] = []
         self.total: list[np.ndarray] | None = None

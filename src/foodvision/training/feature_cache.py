@@ -1,7 +1,7 @@
 """Compute a frozen prefix's output once and train only the suffix on it.
 
 When every layer below a block boundary is frozen and the images are not augmented,
-the prefix gives the same output for an image in every epoch. :func:`cached_features`
+the prefix gives the same output for an image in every epoch. :func:`split_features`
 runs the prefix once per split; :func:`features_to_data` wraps those outputs as an
 :class:`~foodvision.ImageData` that :func:`foodvision.train` reads in place of the images,
 so an epoch only runs the suffix.
@@ -16,8 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.system import memory_budget
 from foodvision.data.image_data import ImageData
-from foodvision.data.pipeline import _memory_budget
+from foodvision.models.inference import predict_arrays
+
+MEMORY_FRACTION = 0.25
+"""Cached features stay in memory when they fit in this share of the machine's memory."""
 
 
 def prefix_batch_size(data_batch_size: int) -> int:
@@ -78,7 +82,7 @@ def split_features(
     """
     shape = tuple(int(d) for d in prefix.output_shape[1:])
     needed = count * int(np.prod(shape)) * 4
-    if needed <= _memory_budget():
+    if needed <= memory_budget(MEMORY_FRACTION):
         features = np.empty((count, *shape), np.float32)
     else:
         folder = directory or tempfile.mkdtemp(prefix="foodvision-features-")
@@ -94,13 +98,7 @@ def split_features(
     for images, batch_labels in dataset.as_numpy_iterator():
         if start + len(batch_labels) > count:
             raise ValueError(f"the {name} split holds more than the {count} images counted")
-        step = batch_size or len(images)
-        output = np.concatenate(
-            [
-                np.asarray(prefix.predict_on_batch(images[i : i + step]), dtype=np.float32)
-                for i in range(0, len(images), step)
-            ]
-        )
+        output = predict_arrays(prefix, images, batch_size or len(images))
         features[start : start + len(output)] = output
         labels[start : start + len(output)] = np.asarray(batch_labels)
         start += len(output)
@@ -155,12 +153,3 @@ def features_to_data(
         source=f"cached features of {data.source}",
         labels_checked=data.labels_checked,  # the same labels, in another order
     )
-
-
-def predict_arrays(model: Any, features: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Run a (frozen) model over in-memory arrays in batches."""
-    outputs = [
-        np.asarray(model.predict_on_batch(features[i : i + batch_size]))
-        for i in range(0, len(features), batch_size)
-    ]
-    return np.concatenate(outputs).astype(np.float32)

@@ -11,6 +11,9 @@ from typing import Any
 
 import keras
 
+from foodvision.base.checks import check_int
+from foodvision.base.files import write_text_atomic
+from foodvision.base.shapes import model_num_classes
 from foodvision.training import state
 from foodvision.training.callbacks import (
     NaNGuard,
@@ -25,13 +28,6 @@ from foodvision.training.placement import (
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 
-def _num_outputs(model: Any) -> int | None:
-    shape = getattr(model, "output_shape", None)
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[-1], int):
-        return shape[-1]
-    return None
-
-
 def check_inputs(model: Any, data: Any, epochs: int) -> int:
     """Validate the arguments of :func:`train` before anything runs.
 
@@ -43,14 +39,13 @@ def check_inputs(model: Any, data: Any, epochs: int) -> int:
             of outputs differs from the number of classes.
 
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    check_int("epochs", epochs, 1)
     if getattr(data, "train", None) is None:
         raise ValueError("data has no training split; load it with fv.load_* first")
     num_train = data.num_images("train")
     if num_train == 0:
         raise ValueError(f"the training split of {data.source or 'the data'} is empty")
-    outputs = _num_outputs(model)
+    outputs = model_num_classes(model)
     if outputs is not None and outputs != data.num_classes:
         raise ValueError(
             f"the model predicts {outputs} classes but the data has {data.num_classes} "
@@ -128,6 +123,7 @@ def train(
     seed: int | None = None,
     precision: str | None = None,
     distribution: Any = None,
+    tensorboard: str | Path | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
@@ -162,6 +158,9 @@ def train(
             model under that dtype policy (the output layer stays float32).
         distribution: ``"data_parallel"`` (JAX backend: every device) or a
             ``keras.distribution.Distribution``.
+        tensorboard: Folder for TensorBoard logs (``keras.callbacks.TensorBoard``, one
+            point per epoch; view them with ``tensorboard --logdir DIR``, from
+            ``pip install tensorboard``); ``None`` writes none.
         callbacks: Extra Keras callbacks.
         verbose: ``"auto"`` (a progress bar in a terminal, one line per epoch
             otherwise), 0, 1 or 2.
@@ -213,6 +212,7 @@ def train(
                 monitor=monitor,
                 mode=mode,
                 early_stopping=early_stopping,
+                tensorboard=tensorboard,
             )
             history = net.fit(
                 train_ds,
@@ -251,9 +251,10 @@ def training_datasets(data: Any, augmentation: Any, seed: int | None) -> tuple[A
     train_ds = data.train
     mixed_labels = False
     if augmentation is not None:
-        from foodvision.augment import apply_augmentation, augmentation_layer, mixes_labels
+        from foodvision.augment import apply_augmentation, mixes_labels
+        from foodvision.augment import augmentation as make_augmentation
 
-        layer = augmentation_layer(augmentation, seed=seed or 0)
+        layer = make_augmentation(augmentation, seed=seed or 0)
         mixed_labels = mixes_labels(layer)
         train_ds = apply_augmentation(train_ds, layer, data.num_classes)
     val_ds = data.val
@@ -291,6 +292,7 @@ def _callbacks(
     monitor: str,
     mode: str,
     early_stopping: int | None,
+    tensorboard: str | Path | None,
 ) -> list[keras.callbacks.Callback]:
     """The library's callbacks, in the order they must run at the end of an epoch."""
     result: list[keras.callbacks.Callback] = [guard]
@@ -312,6 +314,8 @@ def _callbacks(
     if directory is not None:
         best = (latest or {}).get("best")
         result.append(TrainingState(directory, rows, monitor, mode, best, guard, stopper))
+    if tensorboard is not None:
+        result.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard)))
     return result
 
 
@@ -321,4 +325,4 @@ def _mark_stopped_early(directory: Path) -> None:
     if path.exists():
         latest = json.loads(path.read_text())
         latest["stopped_early"] = True
-        state.write_text_atomic(path, json.dumps(latest, indent=2) + "\n")
+        write_text_atomic(path, json.dumps(latest, indent=2) + "\n")

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.training.files import (
+from foodvision.base.files import (
     remove_temporaries,
     write_atomic,
     write_npz_atomic,

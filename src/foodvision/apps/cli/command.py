@@ -1,0 +1,85 @@
+"""The ``foodvision`` command: the parser, and the one-line error handling of every command.
+
+The arguments are parsed before Keras is imported (``--help``, ``--version`` and usage
+errors answer at once); then the backend is chosen (``--backend``, else
+``$KERAS_BACKEND``, else ``auto``: JAX on a GPU or TPU, TensorFlow on a CPU-only machine,
+see :mod:`foodvision.base.backends`) and the command runs.
+
+Example:
+    $ foodvision --version
+    $ foodvision data synthetic
+    $ foodvision train --model deeper_cnn --data synthetic --epochs 10 --out runs/deeper
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from foodvision.apps.cli import bench, data, evaluate, models, predict, study, train
+from foodvision.apps.cli.common import (
+    OneLineParser,
+    UsageError,
+    add_backend_argument,
+    choose_backend_for,
+    quiet_tensorflow,
+)
+from foodvision.base.system import package_version
+
+COMMANDS = (data, train, evaluate, predict, study, bench, models)
+"""The sub-command modules, in the order ``foodvision --help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``foodvision`` command (imports no Keras)."""
+    parser = OneLineParser(
+        prog="foodvision",
+        description="Image classification with Keras 3: data, models, training, reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"foodvision {package_version()}")
+    add_backend_argument(parser)
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``foodvision`` command; returns the exit status."""
+    quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        choose_backend_for(args.backend)
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("foodvision: interrupted", file=sys.stderr)
+        return 130
+    except (UsageError, ValueError, FileNotFoundError, OSError) as err:
+        if args.debug:
+            raise
+        print(f"foodvision {args.command}: error: {one_line(err)}", file=sys.stderr)
+        return 2
+    except Exception as err:  # an unexpected failure: still one line, traceback on --debug
+        if args.debug:
+            raise
+        print(
+            f"foodvision {args.command}: error: {type(err).__name__}: {one_line(err)} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def one_line(error: BaseException) -> str:
+    r"""An error's message on one line (multi-line messages are joined with ``" | "``).
+
+    Example:
+        >>> one_line(ValueError("bad value\n  details"))
+        'bad value | details'
+
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " | ".join(lines) or type(error).__name__

@@ -1,0 +1,154 @@
+"""What the sub-commands share: one-line errors, the data arguments, the backend choice.
+
+Example:
+    >>> parser = OneLineParser(prog="foodvision data")
+    >>> add_data_arguments(parser)
+    >>> args = parser.parse_args(["synthetic", "--image-size", "64x48"])
+    >>> args.data, args.image_size
+    ('synthetic', (64, 48))
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, NoReturn
+
+from foodvision.base.backends import BACKEND_CHOICES, select_backend
+
+BACKEND_HELP = (
+    "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
+)
+DATA_CHOICES_HELP = "a class-per-folder or Food-101 folder, 'food101' (download) or 'synthetic'"
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported as one line without a traceback."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line that points to ``--help``.
+
+    Sub-command parsers inherit the class, so every command reports a missing or wrong
+    argument the same way: ``foodvision train: error: ... (see: foodvision train --help)``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line on stderr and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """Parse ``N`` or ``HxW`` (or ``H,W``) into ``(height, width)``, sides >= 8.
+
+    Example:
+        >>> image_size("224"), image_size("96x128")
+        ((224, 224), (96, 128))
+    """
+    parts = text.lower().replace("x", ",").split(",")
+    try:
+        values = [int(p) for p in parts if p.strip()]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected N or HxW, got {text!r}") from err
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2 or min(values) < 8:
+        raise argparse.ArgumentTypeError(f"expected N or HxW with sides >= 8, got {text!r}")
+    return values[0], values[1]
+
+
+def class_list(text: str) -> list[str]:
+    """Parse ``a,b,c`` into class names (blanks dropped).
+
+    Example:
+        >>> class_list("pizza, sushi,")
+        ['pizza', 'sushi']
+    """
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def add_backend_argument(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """Add ``--backend`` (read by :func:`choose_backend_for`)."""
+    parser.add_argument("--backend", choices=BACKEND_CHOICES, default=default, help=BACKEND_HELP)
+
+
+def add_data_arguments(
+    parser: argparse.ArgumentParser, default_size: int | None = 128, positional: bool = True
+) -> None:
+    """Add the arguments of every command that loads a dataset (read by :func:`data_from_args`).
+
+    Args:
+        parser: The command's parser.
+        default_size: Default image side; ``None`` leaves ``--image-size`` unset so the
+            command can use the model's own input size.
+        positional: Take the dataset as a positional argument, else as ``--data``
+            (default ``synthetic``).
+    """
+    if positional:
+        parser.add_argument("data", help=DATA_CHOICES_HELP)
+    else:
+        parser.add_argument(
+            "--data", default="synthetic", help=f"{DATA_CHOICES_HELP} (default: %(default)s)"
+        )
+    parser.add_argument(
+        "--image-size",
+        type=image_size,
+        default=(default_size, default_size) if default_size else None,
+        metavar="N|HxW",
+        help="image size after resizing (default: %(default)s)",
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--validation-split", type=float, default=0.2)
+    parser.add_argument(
+        "--test-split",
+        type=float,
+        default=0.2,
+        help="test fraction for class-per-folder data (Food-101 uses its own)",
+    )
+    parser.add_argument(
+        "--classes", type=class_list, default=None, help="comma-separated subset of classes"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--download", action="store_true", help="download Food-101 when it is not found"
+    )
+
+
+def data_from_args(args: argparse.Namespace) -> Any:
+    """Load the dataset the arguments of :func:`add_data_arguments` name."""
+    from foodvision.data import load_data
+
+    return load_data(
+        args.data,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        classes=args.classes,
+        validation_split=args.validation_split,
+        test_split=args.test_split,
+        download=args.download,
+        seed=args.seed,
+    )
+
+
+def choose_backend_for(requested: str | None) -> str:
+    """Set ``KERAS_BACKEND`` (``--backend``, else ``$KERAS_BACKEND``, else auto), say it.
+
+    What ``auto`` chose is printed on stderr, so a run's log says which backend trained.
+
+    Raises:
+        UsageError: A backend that is unknown or not installed, or Keras already loaded
+            with another backend.
+    """
+    try:
+        choice = select_backend(requested)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    if choice.reason.startswith("auto"):
+        print(f"[foodvision] {choice.describe()}", file=sys.stderr)
+    return choice.name
+
+
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up messages off the terminal unless asked for."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,0 +1,91 @@
+"""``foodvision study``: the five-step study, one report per step, a page comparing them.
+
+Example:
+    $ foodvision study --data path/to/food-101 --classes apple_pie,ramen,sushi --profile full
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from foodvision.apps.cli.common import DATA_CHOICES_HELP, add_backend_argument, class_list
+from foodvision.apps.study.plan import PROFILES, STEP_NUMBERS, resolve_steps
+
+
+def _steps(text: str) -> tuple[int, ...]:
+    try:
+        numbers = [int(part) for part in text.replace(" ", "").split(",") if part]
+        return resolve_steps(numbers)
+    except ValueError as err:
+        if "valid steps" in str(err):
+            raise argparse.ArgumentTypeError(str(err)) from err
+        raise argparse.ArgumentTypeError(
+            f"expected step numbers separated by commas, like 1,3,5; got {text!r}"
+        ) from err
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``study`` on the command's sub-parsers."""
+    study = commands.add_parser(
+        "study",
+        help="run the five-step study; one report per step, summary.json, study.html",
+        description="Run the five-step study (1 baseline CNN, 2 deeper CNN, 3 + augmentation "
+        "and dropout, 4 tuned with KerasTuner, 5 VGG16 fine-tuned) and compare the steps.",
+    )
+    study.add_argument(
+        "--data", default="synthetic", help=f"{DATA_CHOICES_HELP} (default: %(default)s)"
+    )
+    study.add_argument("--out", default="runs/study", help="study folder (default: %(default)s)")
+    study.add_argument(
+        "--steps",
+        type=_steps,
+        default=STEP_NUMBERS,
+        metavar="N,N,...",
+        help="steps to run, e.g. 1,3,5 (default: all)",
+    )
+    study.add_argument(
+        "--profile",
+        choices=tuple(PROFILES),
+        default="quick",
+        help="quick: about 15 min on a 2-core CPU; full: the real study, for a GPU "
+        "(default: %(default)s)",
+    )
+    study.add_argument(
+        "--classes",
+        type=class_list,
+        default=None,
+        help="comma-separated subset of classes (folders, Food-101)",
+    )
+    study.add_argument("--seed", type=int, default=0)
+    study.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="write TensorBoard logs there, one folder per step",
+    )
+    add_backend_argument(study, default=argparse.SUPPRESS)
+    study.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the study and print each step's accuracy and where its page is."""
+    from foodvision.apps.study.runner import run_study
+
+    result = run_study(
+        args.data,
+        steps=args.steps,
+        out_dir=args.out,
+        profile=args.profile,
+        seed=args.seed,
+        classes=args.classes or None,
+        tensorboard=args.tensorboard,
+    )
+    for step in result.summary["steps"]:
+        low, high = step["test_accuracy_ci95"]
+        print(
+            f"step {step['step']} {step['model']:<16} test accuracy {step['test_accuracy']:.1%} "
+            f"(95% CI {low:.1%}-{high:.1%})"
+        )
+    print(f"study page: {result.page}")
+    return 0

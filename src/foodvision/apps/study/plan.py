@@ -1,0 +1,329 @@
+"""The five steps of the study as data, and the profiles that size them.
+
+:data:`STEPS` says what each step is (model, augmentation, what changed from the step
+before); a :class:`StudyProfile` says how big each step runs (image size, epochs,
+schedule, tuning budget). :func:`study_plan` joins the two into one row per step.
+
+Example:
+    >>> [row.model for row in study_plan("quick", steps=(1, 3))]
+    ['baseline_cnn', 'augmented_cnn']
+
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from foodvision.augment import AUGMENTATION_PRESETS
+from foodvision.base.checks import check_int
+
+STEP_KINDS = ("scratch", "search", "transfer")
+"""How a step trains: a CNN from scratch, a hyperparameter search and then its best
+model from scratch, or a pretrained backbone fine-tuned in two phases."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyStep:
+    """One step of the study, independent of its size.
+
+    Attributes:
+        step: Step number, 1 to 5.
+        name: Short name, used for the step's folder (``step1_baseline``).
+        title: Title on the study page.
+        model: Registered model name.
+        augmentation: Augmentation preset of the training data (``None``: none).
+        change: What this step changes compared with the step before, in words.
+        kind: How the step trains, one of :data:`STEP_KINDS`; the runner dispatches on it.
+    """
+
+    step: int
+    name: str
+    title: str
+    model: str
+    augmentation: str | None
+    change: str
+    kind: str = "scratch"
+
+    def __post_init__(self) -> None:
+        if self.kind not in STEP_KINDS:
+            raise ValueError(f"step kind must be one of {STEP_KINDS}, got {self.kind!r}")
+
+
+STEPS: tuple[StudyStep, ...] = (
+    StudyStep(
+        1,
+        "baseline",
+        "Baseline CNN",
+        "baseline_cnn",
+        None,
+        "A small CNN (two conv + max-pool blocks and a dense layer) trained from scratch.",
+    ),
+    StudyStep(
+        2,
+        "deeper",
+        "Deeper CNN",
+        "deeper_cnn",
+        None,
+        "More conv + max-pool blocks: a deeper network with fewer parameters in its head.",
+    ),
+    StudyStep(
+        3,
+        "augmented",
+        "Deeper CNN + augmentation + dropout",
+        "augmented_cnn",
+        "standard",
+        "The same deeper CNN with spatial and dense dropout, trained on augmented images "
+        "(flips, rotations, zoom, translation, contrast).",
+    ),
+    StudyStep(
+        4,
+        "tuned",
+        "Tuned CNN",
+        "tuned_cnn",
+        None,
+        "The step-3 model's depth, filters, dense units, dropout, learning rate and "
+        "augmentation strength chosen by a KerasTuner search on the validation split.",
+        kind="search",
+    ),
+    StudyStep(
+        5,
+        "vgg16",
+        "VGG16 fine-tuned",
+        "vgg16_finetune",
+        None,
+        "Transfer learning: an ImageNet-pretrained VGG16 base with a new head; phase 1 "
+        "trains the head on the frozen base, phase 2 (when the profile has fine-tuning "
+        "epochs) also the top blocks, at a lower learning rate, on augmented images "
+        "when the profile names an augmentation.",
+        kind="transfer",
+    ),
+)
+"""The five steps of the study, in order.
+
+Example:
+    >>> [(step.step, step.model) for step in STEPS][:2]
+    [(1, 'baseline_cnn'), (2, 'deeper_cnn')]
+"""
+
+STEP_NUMBERS = tuple(step.step for step in STEPS)
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyProfile:
+    """How big each step runs.
+
+    Attributes:
+        name: Profile name.
+        scratch_image_size: Image side of the CNNs trained from scratch (steps 1-4).
+        transfer_image_size: Image side of the pretrained model (step 5).
+        batch_size: Images per batch.
+        epochs: Epochs of steps 1 to 4 (step 4: the retraining with the best
+            hyperparameters), ``{step: epochs}``.
+        learning_rate: Peak learning rate of steps 1-3.
+        schedule: Learning-rate schedule of steps 1-4 (see :func:`foodvision.train`).
+        warmup_epochs: Warm-up epochs of the cosine schedule.
+        early_stopping: Patience of early stopping in steps 1-4 (``None``: never).
+        transfer_early_stopping: Patience of early stopping in step 5; with early
+            stopping the best epoch's weights (by validation accuracy) are kept.
+        tuner: ``"hyperband"`` or ``"bayesian"``.
+        tuning_trials: Trials of the Bayesian search.
+        tuning_epochs: Epochs per trial (Bayesian) or the most a trial trains (Hyperband).
+        head_epochs: Step 5, phase 1 (head on the frozen base, features cached).
+        finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
+        trainable_blocks: Step 5, blocks trained in phase 2.
+        finetune_learning_rate: Step 5, learning rate of phase 2.
+        finetune_average_epochs: Step 5, phase 2 ends with the mean of the weights
+            of its last this many epochs (stochastic weight averaging) and runs all
+            its epochs; 0 keeps the best epoch.
+        transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
+            Phase 1 always trains on cached features of the un-augmented images.
+        bootstrap_resamples: Resamples of the accuracy confidence intervals.
+
+    Example:
+        >>> small = StudyProfile("small", epochs={1: 2, 2: 2, 3: 4, 4: 4}, head_epochs=3)
+        >>> small.transfer_image_size, small.tuner
+        (224, 'bayesian')
+        >>> fv.run_study("synthetic", profile=small, out_dir="runs/small")  # doctest: +SKIP
+    """
+
+    name: str
+    scratch_image_size: int = 64
+    transfer_image_size: int = 224
+    batch_size: int = 32
+    epochs: Mapping[int, int] = dataclasses.field(
+        default_factory=lambda: {1: 10, 2: 10, 3: 10, 4: 10}
+    )
+    learning_rate: float = 1e-3
+    schedule: str = "cosine"
+    warmup_epochs: int = 1
+    early_stopping: int | None = None
+    transfer_early_stopping: int | None = 10
+    tuner: str = "bayesian"
+    tuning_trials: int = 4
+    tuning_epochs: int = 3
+    head_epochs: int = 10
+    finetune_epochs: int = 0
+    trainable_blocks: int = 1
+    finetune_learning_rate: float = 1e-5
+    finetune_average_epochs: int = 0
+    transfer_augmentation: str | None = None
+    bootstrap_resamples: int = 2000
+
+    def __post_init__(self) -> None:
+        missing = [s for s in (1, 2, 3, 4) if s not in self.epochs]
+        if missing:
+            raise ValueError(f"profile {self.name!r}: epochs has no entry for steps {missing}")
+        try:
+            for key, value in (
+                ("scratch_image_size", self.scratch_image_size),
+                ("transfer_image_size", self.transfer_image_size),
+                ("batch_size", self.batch_size),
+                ("head_epochs", self.head_epochs),
+                *((f"epochs[{s}]", self.epochs[s]) for s in (1, 2, 3, 4)),
+            ):
+                check_int(key, value, 1)
+            check_int("finetune_epochs", self.finetune_epochs, 0)
+            average = self.finetune_average_epochs
+            check_int("finetune_average_epochs", average, 0, self.finetune_epochs)
+        except ValueError as err:
+            raise ValueError(f"profile {self.name!r}: {err}") from err
+        if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):
+            raise ValueError(
+                f"profile {self.name!r}: transfer_augmentation must be None or one of "
+                f"{', '.join(AUGMENTATION_PRESETS)}, got {self.transfer_augmentation!r}"
+            )
+
+
+PROFILES: dict[str, StudyProfile] = {
+    "quick": StudyProfile(
+        "quick",
+        scratch_image_size=64,
+        transfer_image_size=224,
+        epochs={1: 10, 2: 10, 3: 30, 4: 30},
+        tuner="bayesian",
+        tuning_trials=6,
+        tuning_epochs=5,
+        head_epochs=30,
+        finetune_epochs=0,
+    ),
+    "full": StudyProfile(
+        "full",
+        scratch_image_size=128,
+        transfer_image_size=224,
+        epochs={1: 30, 2: 40, 3: 80, 4: 80},
+        early_stopping=15,
+        tuner="hyperband",
+        tuning_epochs=20,
+        head_epochs=30,
+        finetune_epochs=15,
+        trainable_blocks=2,
+        finetune_learning_rate=2e-5,
+        finetune_average_epochs=10,
+        transfer_augmentation="light",
+    ),
+}
+"""``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
+(TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
+epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
+``full`` is the real study for a GPU (three to four hours on a 2-core CPU); its VGG16
+phase 2 trains blocks 4-5 on "light"-augmented images for 15 epochs and keeps the mean
+of the weights of the last 10.
+
+Example:
+    >>> sorted(PROFILES), PROFILES["full"].scratch_image_size
+    (['full', 'quick'], 128)
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedStep:
+    """One row of the study plan: a step with its size filled in."""
+
+    step: int
+    name: str
+    title: str
+    model: str
+    augmentation: str | None
+    image_size: int
+    epochs: int
+    schedule: str
+    change: str
+    kind: str = "scratch"
+
+    @property
+    def folder(self) -> str:
+        """The step's folder name, e.g. ``step1_baseline``."""
+        return f"step{self.step}_{self.name}"
+
+
+def resolve_profile(profile: str | StudyProfile) -> StudyProfile:
+    """The :class:`StudyProfile` for a name (or the profile itself).
+
+    Raises:
+        ValueError: An unknown name; the message lists the valid ones.
+    """
+    if isinstance(profile, StudyProfile):
+        return profile
+    if profile not in PROFILES:
+        close = difflib.get_close_matches(str(profile), PROFILES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"unknown profile {profile!r}{hint}. Valid profiles: {', '.join(PROFILES)}, or a "
+            "StudyProfile"
+        )
+    return PROFILES[profile]
+
+
+def resolve_steps(steps: Iterable[Any]) -> tuple[int, ...]:
+    """Sorted, de-duplicated step numbers.
+
+    Raises:
+        ValueError: A step that does not exist, or no step; the message lists the valid ones.
+    """
+    chosen = list(steps)
+    bad = [s for s in chosen if isinstance(s, bool) or s not in STEP_NUMBERS]
+    if bad or not chosen:
+        what = f"unknown step(s) {bad}" if bad else "no step chosen"
+        valid = ", ".join(f"{s.step} ({s.name})" for s in STEPS)
+        raise ValueError(f"{what}; valid steps: {valid}")
+    return tuple(sorted(set(int(s) for s in chosen)))
+
+
+def study_plan(
+    profile: str | StudyProfile = "quick", steps: Iterable[int] = STEP_NUMBERS
+) -> list[PlannedStep]:
+    """The study's table: one :class:`PlannedStep` per chosen step.
+
+    Example:
+        >>> [row.image_size for row in study_plan("quick")]
+        [64, 64, 64, 64, 224]
+
+    """
+    chosen = resolve_steps(steps)
+    config = resolve_profile(profile)
+    rows = []
+    for step in STEPS:
+        if step.step not in chosen:
+            continue
+        transfer = step.kind == "transfer"
+        epochs = (
+            config.head_epochs + config.finetune_epochs if transfer else config.epochs[step.step]
+        )
+        rows.append(
+            PlannedStep(
+                step=step.step,
+                name=step.name,
+                title=step.title,
+                model=step.model,
+                augmentation=config.transfer_augmentation if transfer else step.augmentation,
+                image_size=config.transfer_image_size if transfer else config.scratch_image_size,
+                epochs=epochs,
+                schedule="two-phase" if transfer else config.schedule,
+                change=step.change,
+                kind=step.kind,
+            )
+        )
+    return rows

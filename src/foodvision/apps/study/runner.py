@@ -1,0 +1,273 @@
+"""Run the five-step study: train, evaluate and compare every step on one test set."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foodvision.apps.study import records
+from foodvision.apps.study.inputs import DataAtSize
+from foodvision.apps.study.page import write_study_page
+from foodvision.apps.study.plan import (
+    STEP_NUMBERS,
+    PlannedStep,
+    StudyProfile,
+    resolve_profile,
+    study_plan,
+)
+from foodvision.apps.study.records import StepResult
+from foodvision.apps.study.steps import STEP_RUNNERS, StepContext, StepOutcome
+from foodvision.base.files import write_text_atomic
+from foodvision.evaluation import bootstrap_accuracy_ci, evaluate, mcnemar_test
+
+SUMMARY_KEYS = (
+    "step",
+    "name",
+    "model",
+    "test_accuracy",
+    "test_loss",
+    "epochs_run",
+    "test_accuracy_ci95",
+    "train_seconds",
+    "train_images_per_second",
+    "report_dir",
+)
+"""Keys every entry of ``summary.json``'s ``steps`` has (more may follow)."""
+
+
+@dataclasses.dataclass
+class StudyResult:
+    """What :func:`run_study` produced.
+
+    Attributes:
+        summary: The content of ``summary.json``.
+        steps: One :class:`~foodvision.apps.study.records.StepResult` per step run.
+        out_dir: The study folder.
+        page: Path of ``study.html``.
+
+    Example:
+        >>> result = fv.run_study("synthetic", steps=[1, 5], out_dir="runs/s")  # doctest: +SKIP
+        >>> [s["test_accuracy"] for s in result.summary["steps"]]  # doctest: +SKIP
+        [0.67, 0.99]
+    """
+
+    summary: dict[str, Any]
+    steps: list[StepResult]
+    out_dir: Path
+    page: Path
+
+
+def _printer(verbose: int) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        if verbose:
+            print(f"[study] {text}", flush=True)
+
+    return say
+
+
+@dataclasses.dataclass(frozen=True)
+class _Study:
+    """The settings every step of one :func:`run_study` call shares."""
+
+    profile: StudyProfile
+    seed: int
+    out: Path
+    backend: str
+    epoch_verbosity: int
+    tensorboard: Path | None
+    say: Callable[[str], None]
+
+
+def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
+    """Reuse the step when it is done with these settings, else train and evaluate it."""
+    step_dir = study.out / row.folder
+    fingerprint = records.fingerprint(study.profile, row, study.seed, data, study.backend)
+    done = records.load_done(step_dir, fingerprint, row)
+    if done is not None:
+        study.say(f"step {row.step} ({row.model}) already done: reusing {step_dir}")
+        return done
+    records.start_attempt(step_dir, fingerprint, row, study.say)
+    augmentation = "from the search" if row.kind == "search" else row.augmentation or "none"
+    study.say(
+        f"step {row.step}: {row.title} ({row.model}, {row.image_size}px, {row.epochs} "
+        f"epochs, augmentation {augmentation})"
+    )
+    context = StepContext(
+        data,
+        study.profile,
+        study.seed,
+        step_dir,
+        study.epoch_verbosity,
+        study.tensorboard / row.folder if study.tensorboard is not None else None,
+        study.say,
+    )
+    outcome = STEP_RUNNERS[row.kind](row, context)
+    result = _evaluate_step(study, row, data, step_dir, outcome)
+    records.save_done(step_dir, fingerprint, result)
+    low, high = result.summary["test_accuracy_ci95"]
+    study.say(
+        f"step {row.step}: test accuracy {result.summary['test_accuracy']:.3f} "
+        f"(95% CI {low:.3f}-{high:.3f}), {outcome.train_seconds:.0f}s"
+    )
+    return result
+
+
+def _evaluate_step(
+    study: _Study, row: PlannedStep, data: Any, step_dir: Path, outcome: StepOutcome
+) -> StepResult:
+    """Evaluate the trained model on the test split, save its report, build its summary."""
+    report = evaluate(
+        outcome.model,
+        data.test,
+        data.class_names,
+        history=outcome.history,
+        files=data.files.get("test") or None,
+        title=f"Step {row.step}: {row.title}",
+        outputs=outcome.test_outputs,
+    )
+    report_dir = step_dir / "report"
+    report.save(report_dir)
+    correct = report.probabilities.argmax(axis=1) == report.labels
+    trained = data.num_images("train") * outcome.epochs_this_run
+    seconds = outcome.train_seconds
+    interval = bootstrap_accuracy_ci(
+        correct, resamples=study.profile.bootstrap_resamples, seed=study.seed
+    )
+    summary = {
+        "step": row.step,
+        "name": row.name,
+        "model": outcome.model.name if row.kind == "search" else row.model,
+        "test_accuracy": float(correct.mean()),
+        "test_loss": float(report.metrics.loss),
+        "epochs_run": len(outcome.history.get("loss", [])),
+        "test_accuracy_ci95": list(interval),
+        "train_seconds": seconds,
+        "train_images_per_second": trained / seconds if seconds > 0 else None,
+        "report_dir": os.path.relpath(report_dir, study.out),
+        "title": row.title,
+        "image_size": row.image_size,
+        "augmentation": row.augmentation,
+        **outcome.extra,
+    }
+    return StepResult(row, summary, correct, report.labels, outcome.history)
+
+
+def run_study(
+    data: Any = "synthetic",
+    steps: Iterable[int] = STEP_NUMBERS,
+    out_dir: str | os.PathLike = "runs/study",
+    profile: str | StudyProfile = "quick",
+    seed: int = 0,
+    *,
+    classes: Iterable[str] | None = None,
+    tensorboard: str | os.PathLike | None = None,
+    verbose: int = 1,
+) -> StudyResult:
+    """Run the study's steps, write a report per step, ``summary.json`` and ``study.html``.
+
+    Each step trains on the same training split and is evaluated on the same test
+    images, so steps can be compared image by image: every accuracy carries a 95 %
+    bootstrap interval and consecutive steps are compared with McNemar's test. A step
+    finished by an earlier run with the same settings is not run again, and an
+    interrupted step resumes from its last finished epoch.
+
+    Args:
+        data: ``"synthetic"`` (built-in), ``"food101"``, a dataset folder (class per
+            folder or Food-101 layout), or an :class:`~foodvision.ImageData` (resized to
+            each step's image size).
+        steps: Step numbers to run (see :data:`~foodvision.STEPS`).
+        out_dir: The study folder: ``step<N>_<name>/`` per step, ``summary.json``,
+            ``study.html`` and its figures.
+        profile: ``"quick"``, ``"full"`` or a :class:`StudyProfile`.
+        seed: Seed of the data splits, the training and the bootstrap.
+        classes: Subset of classes of a Food-101 or folder dataset.
+        tensorboard: Folder for TensorBoard logs, one sub-folder per step (the search
+            step logs its retraining); ``None`` writes none.
+        verbose: 0 silent, 1 one line per step and per epoch, 2 progress bars.
+
+    Returns:
+        A :class:`StudyResult`.
+
+    Raises:
+        ValueError: Unknown steps or profile, or data without a test split.
+        FileNotFoundError: ``data`` names a folder that does not exist.
+
+    Example:
+        >>> result = fv.run_study("synthetic", steps=[1, 3], out_dir="runs/study")  # doctest: +SKIP
+        >>> result.summary["steps"][1]["test_accuracy"]  # doctest: +SKIP
+
+    """
+    import keras
+
+    config = resolve_profile(profile)
+    plan = study_plan(config, steps)  # bad steps fail here, before anything loads
+    at_size = DataAtSize(data, config, seed, list(classes) if classes else None)
+    first = at_size(plan[0].image_size)  # a missing folder or bad layout fails before output
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    study = _Study(
+        config,
+        seed,
+        out,
+        keras.backend.backend(),
+        {0: 0, 1: 2, 2: 1}.get(verbose, 2),
+        Path(tensorboard) if tensorboard is not None else None,
+        _printer(verbose),
+    )
+    study.say(f"profile {config.name}, backend {study.backend}, steps {[r.step for r in plan]}")
+    started = time.perf_counter()
+    results = []
+    for row in plan:
+        step_data = at_size(row.image_size)
+        if step_data.test is None:
+            raise ValueError(
+                "the study compares the steps on a test split, but the data has none; load "
+                "a folder with test_split > 0 or use Food-101's official test split"
+            )
+        results.append(_run_step(study, row, step_data))
+    summary = {
+        "dataset": first.source,
+        "class_names": list(first.class_names),
+        "test_images": first.num_images("test"),
+        "backend": study.backend,
+        "profile": config.name,
+        "seed": seed,
+        "steps": [r.summary for r in results],
+        "comparisons": _comparisons(results),
+        "plan": [dataclasses.asdict(r) for r in plan],
+        "total_seconds": time.perf_counter() - started,
+    }
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    page = write_study_page(out, summary, {r.row.step: r.history for r in results})
+    study.say(f"done in {summary['total_seconds']:.0f}s: {page}")
+    return StudyResult(summary, results, out, page)
+
+
+def _comparisons(results: list[StepResult]) -> list[dict[str, Any]]:
+    """McNemar's test between consecutive steps (in the order they ran)."""
+    rows = []
+    for before, after in zip(results, results[1:]):
+        row: dict[str, Any] = {
+            "from_step": before.row.step,
+            "to_step": after.row.step,
+            "accuracy_change": after.summary["test_accuracy"] - before.summary["test_accuracy"],
+        }
+        if len(before.labels) == len(after.labels) and np.array_equal(before.labels, after.labels):
+            test = mcnemar_test(after.correct, before.correct)
+            row.update(
+                only_after_right=test.discordant[0],
+                only_before_right=test.discordant[1],
+                p_value=test.p_value,
+                significant=test.significant(),
+            )
+        else:
+            row.update(p_value=None, significant=None, note="different test images")
+        rows.append(row)
+    return rows

@@ -1,0 +1,208 @@
+"""How each kind of study step trains: from scratch, search then retrain, or transfer.
+
+A step trains a CNN from scratch, runs a hyperparameter search and then trains its best
+model from scratch, or fine-tunes a pretrained backbone in two phases.
+:data:`STEP_RUNNERS` maps a step's ``kind`` (see :data:`~foodvision.apps.study.plan.STEP_KINDS`)
+to its runner; each returns a :class:`StepOutcome`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from foodvision.apps.study.plan import PlannedStep, StudyProfile
+from foodvision.apps.study.search import tune_cnn
+from foodvision.evaluation import history_dict
+from foodvision.models import build_model
+from foodvision.training import fine_tune, train
+from foodvision.training.callbacks import EpochTimer
+
+
+@dataclasses.dataclass(frozen=True)
+class StepContext:
+    """What every step runner needs besides its row of the plan.
+
+    Attributes:
+        data: The step's data, at its image size.
+        profile: The study profile.
+        seed: Seed of the training.
+        step_dir: The step's folder (checkpoints and search state live below it).
+        verbose: Keras verbosity of the epochs (0, 1 or 2).
+        tensorboard: Folder for the step's TensorBoard logs, or ``None``.
+        say: Prints one progress line (or nothing when the study is silent).
+    """
+
+    data: Any
+    profile: StudyProfile
+    seed: int
+    step_dir: Path
+    verbose: int
+    tensorboard: Path | None = None
+    say: Callable[[str], None] = lambda text: None
+
+    @property
+    def checkpoint(self) -> Path:
+        """Where the step's training keeps its checkpoints."""
+        return self.step_dir / "checkpoint"
+
+
+@dataclasses.dataclass
+class StepOutcome:
+    """What a step runner produced.
+
+    Attributes:
+        model: The trained model.
+        history: Per-epoch values of every epoch of the step (resumed ones included).
+        epochs_this_run: Epochs trained by this call (0 when everything resumed).
+        train_seconds: Wall time of those epochs (and of the one-off feature pass).
+        extra: More ``summary.json`` fields of this kind of step.
+        test_outputs: The model's outputs on the test split when the runner already has
+            them (from cached features), else ``None``.
+    """
+
+    model: Any
+    history: dict[str, list[float]]
+    epochs_this_run: int
+    train_seconds: float
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    test_outputs: Any = None
+
+
+def _train_cnn(
+    row: PlannedStep,
+    context: StepContext,
+    *,
+    model: str,
+    learning_rate: float,
+    augmentation: Any,
+    model_options: dict[str, Any] | None = None,
+) -> StepOutcome:
+    data, profile = context.data, context.profile
+    net = build_model(
+        model,
+        num_classes=data.num_classes,
+        input_shape=(*data.image_size, 3),
+        **(model_options or {}),
+    )
+    seconds: list[float] = []
+    history = train(
+        net,
+        data,
+        epochs=row.epochs,
+        learning_rate=learning_rate,
+        schedule=profile.schedule,
+        warmup_epochs=profile.warmup_epochs,
+        augmentation=augmentation,
+        early_stopping=profile.early_stopping,
+        seed=context.seed,
+        checkpoint_dir=context.checkpoint,
+        tensorboard=context.tensorboard,
+        callbacks=[EpochTimer(seconds)],
+        verbose=context.verbose,
+    )
+    return StepOutcome(net, history_dict(history), len(seconds), sum(seconds))
+
+
+def run_scratch(row: PlannedStep, context: StepContext) -> StepOutcome:
+    """Train the step's CNN from scratch with the profile's schedule."""
+    return _train_cnn(
+        row,
+        context,
+        model=row.model,
+        learning_rate=context.profile.learning_rate,
+        augmentation=row.augmentation,
+    )
+
+
+def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
+    """Search ``tuned_cnn``'s hyperparameters, then train the best one from scratch."""
+    profile = context.profile
+    search = tune_cnn(
+        context.data,
+        tuner=profile.tuner,
+        max_trials=profile.tuning_trials,
+        epochs=profile.tuning_epochs,
+        schedule=profile.schedule,
+        warmup_epochs=profile.warmup_epochs,
+        directory=context.step_dir / "tuner",
+        seed=context.seed,
+    )
+    search.save(context.step_dir / "tuning")
+    best, training = search.best_hyperparameters, search.training
+    augmentation = training.get("augmentation", row.augmentation or "standard")
+    context.say(f"best hyperparameters (val accuracy {search.best_score:.3f}): {best}")
+    outcome = _train_cnn(
+        row,
+        context,
+        model="tuned_cnn",
+        learning_rate=training.get("learning_rate", profile.learning_rate),
+        augmentation=augmentation,
+        model_options=search.architecture,
+    )
+    outcome.extra = {
+        "tuning_seconds": search.seconds,
+        "tuner": search.tuner,
+        "tuning_trials": len(search.trials),
+        "best_hyperparameters": best,
+        "best_trial_val_accuracy": search.best_score,
+        "augmentation": augmentation,
+    }
+    return outcome
+
+
+def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
+    """Fine-tune the pretrained model in two phases on cached features where possible."""
+    data, profile = context.data, context.profile
+    model = build_model(row.model, num_classes=data.num_classes, input_shape=(*data.image_size, 3))
+    features = context.step_dir / "features"
+    try:
+        result = fine_tune(
+            model,
+            data,
+            head_epochs=profile.head_epochs,
+            finetune_epochs=profile.finetune_epochs,
+            trainable_blocks=profile.trainable_blocks,
+            learning_rate=profile.learning_rate,
+            finetune_learning_rate=profile.finetune_learning_rate,
+            finetune_average_epochs=profile.finetune_average_epochs,
+            augmentation=row.augmentation,
+            augment_head=False,
+            feature_dir=features,
+            early_stopping=profile.transfer_early_stopping,
+            seed=context.seed,
+            checkpoint_dir=context.checkpoint,
+            tensorboard=context.tensorboard,
+            verbose=context.verbose,
+        )
+    finally:
+        shutil.rmtree(features, ignore_errors=True)
+    epochs = {phase: len(seconds) for phase, seconds in result.epoch_seconds.items()}
+    extra = {
+        "feature_seconds": result.feature_seconds,
+        "cached_features": result.cached_features,
+        "cached_boundary": result.boundary,
+        "head_epochs": len(result.head.history.get("loss", [])),
+        "finetune_epochs": len(result.finetune.history.get("loss", [])) if result.finetune else 0,
+        "trainable_blocks": profile.trainable_blocks,
+        "averaged_epochs": result.averaged_epochs,
+    }
+    return StepOutcome(
+        model,
+        history_dict(result.history),
+        epochs.get("head", 0) + epochs.get("finetune", 0),
+        result.feature_seconds + result.train_seconds,
+        extra,
+        result.test_outputs,
+    )
+
+
+STEP_RUNNERS: dict[str, Callable[[PlannedStep, StepContext], StepOutcome]] = {
+    "scratch": run_scratch,
+    "search": run_search,
+    "transfer": run_transfer,
+}
+"""The runner of each step kind."""

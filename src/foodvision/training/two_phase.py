@@ -1,0 +1,419 @@
+"""Two-phase fine-tuning of a pretrained backbone, with feature caching.
+
+Phase 1 trains the head on a frozen backbone; phase 2 unfreezes the top
+``trainable_blocks`` blocks and trains them with the head at a lower learning rate.
+Frozen batch-norm layers run in inference mode (Keras 3 does this for any layer with
+``trainable=False``), as the Keras transfer-learning guide recommends.
+
+Without augmentation, the frozen part of the model gives the same output for an image in
+every epoch, so by default it runs once: the images go through the frozen prefix up to
+the highest frozen block boundary of phase 2 (``block4_pool`` for VGG16 with
+``trainable_blocks=1``), phase 1 trains the head on those outputs passed once more
+through the still-frozen top block, and phase 2 trains the top block and the head on
+them. The trained layers are the model's own, so the model ends up trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from foodvision.base.checks import check_int
+from foodvision.models import frozen_boundary, predict_arrays, set_trainable_blocks, split_at
+from foodvision.training.averaging import WeightAverage
+from foodvision.training.callbacks import EpochTimer
+from foodvision.training.feature_cache import (
+    features_to_data,
+    prefix_batch_size,
+    split_features,
+)
+from foodvision.training.fit import train
+from foodvision.training.schedules import SCHEDULES, learning_rate_schedule, make_optimizer
+
+
+@dataclasses.dataclass
+class FineTuneResult:
+    """What :func:`fine_tune` did.
+
+    Attributes:
+        head: History of phase 1 (frozen backbone).
+        finetune: History of phase 2, or ``None`` when it did not run.
+        cached_features: Whether the frozen prefix ran once instead of every epoch
+            (phase 1 always, phase 2 too when it has no augmentation).
+        boundary: The layer whose outputs were cached (``None`` without caching).
+        feature_seconds: Time of the one-off pass through the frozen prefix.
+        train_seconds: Time of both phases' epochs.
+        epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
+        averaged_epochs: How many of phase 2's last epochs the final weights average
+            (0: no averaging).
+        test_outputs: When the last phase trained on cached features, the trained
+            model's outputs on ``data.test`` (computed from the cached test features, in
+            dataset order), for
+            ``evaluate(..., outputs=result.test_outputs)``; otherwise ``None``.
+
+    Example:
+        >>> result = fv.fine_tune(model, data, head_epochs=5, finetune_epochs=0)  # doctest: +SKIP
+        >>> result.cached_features, result.boundary, len(result.history["loss"])  # doctest: +SKIP
+        (True, 'block5_pool', 5)
+    """
+
+    head: keras.callbacks.History
+    finetune: keras.callbacks.History | None
+    cached_features: bool
+    boundary: str | None
+    feature_seconds: float
+    train_seconds: float
+    epoch_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    averaged_epochs: int = 0
+    test_outputs: Any = None
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Both phases' per-epoch values, phase 1 then phase 2 (for curves and reports)."""
+        merged = {key: list(values) for key, values in self.head.history.items()}
+        if self.finetune is not None:
+            for key, values in self.finetune.history.items():
+                merged.setdefault(key, []).extend(values)
+        return merged
+
+
+def _compile(model: keras.Model, optimizer: Any, learning_rate: Any) -> None:
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+
+
+def _phase_boundaries(
+    model: keras.Model, trainable_blocks: int, run_phase2: bool
+) -> tuple[str | None, str | None]:
+    """Frozen boundaries of phase 1 and phase 2 (the model is left as in phase 1)."""
+    phase2 = None
+    if run_phase2:
+        set_trainable_blocks(model, trainable_blocks)
+        phase2 = frozen_boundary(model)
+    set_trainable_blocks(model, 0)
+    return frozen_boundary(model), phase2
+
+
+@dataclasses.dataclass
+class _PhaseTrainer:
+    """Runs one phase through :func:`foodvision.train` with the settings both share."""
+
+    directory: Path | None
+    tensorboard: Path | None
+    early_stopping: int | None
+    seed: int | None
+    verbose: int | str
+    epoch_seconds: dict[str, list[float]] = dataclasses.field(
+        default_factory=lambda: {"head": [], "finetune": []}
+    )
+
+    def __call__(
+        self,
+        net: keras.Model,
+        phase: str,
+        epochs: int,
+        data: Any,
+        augmentation: Any = None,
+        schedule: str = "constant",
+        averaging: WeightAverage | None = None,
+    ) -> keras.callbacks.History:
+        extra = [averaging] if averaging is not None else []
+        return train(
+            net,
+            data,
+            epochs,
+            schedule=schedule,  # the rate is compiled in; this adds the plateau callback
+            augmentation=augmentation,
+            checkpoint_dir=self.directory / phase if self.directory is not None else None,
+            tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
+            seed=self.seed,
+            verbose=self.verbose,
+            early_stopping=self.early_stopping if averaging is None else None,
+            callbacks=[EpochTimer(self.epoch_seconds[phase]), *extra],
+        )
+
+
+@dataclasses.dataclass
+class _CachedFeatures:
+    """Every split passed once through the frozen prefix.
+
+    ``splits`` holds the outputs at ``boundary`` (what phase 2 trains on when it uses
+    cached features); ``head_splits`` the outputs at ``head_boundary`` (phase 1's
+    input), computed from ``splits`` through the still-frozen block in between.
+    """
+
+    boundary: str
+    splits: dict[str, Any]
+    head_boundary: str
+    head_splits: dict[str, Any]
+
+
+def _cache_features(
+    model: keras.Model,
+    data: Any,
+    boundary: str,
+    head_boundary: str,
+    feature_dir: Any,
+    feature_batch_size: int | None,
+) -> _CachedFeatures:
+    """Run the frozen prefix up to ``boundary`` once; derive the head's inputs from it."""
+    splits = _cached_splits(split_at(model, boundary)[0], data, feature_dir, feature_batch_size)
+    head_splits = splits
+    if boundary != head_boundary:
+        middle = keras.Model(
+            model.get_layer(boundary).output, model.get_layer(head_boundary).output
+        )
+        head_splits = {
+            name: (predict_arrays(middle, arrays[0]), arrays[1]) if arrays is not None else None
+            for name, arrays in splits.items()
+        }
+    return _CachedFeatures(boundary, splits, head_boundary, head_splits)
+
+
+def _check_phase2_options(finetune_epochs: int, average: int, schedule: str) -> None:
+    check_int("finetune_average_epochs", average, 0)
+    if average > finetune_epochs:
+        raise ValueError(
+            f"finetune_average_epochs ({average}) cannot exceed finetune_epochs ({finetune_epochs})"
+        )
+    if schedule not in SCHEDULES:
+        raise ValueError(
+            f"unknown finetune_schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}"
+        )
+
+
+def fine_tune(
+    model: keras.Model,
+    data: Any,
+    head_epochs: int = 5,
+    finetune_epochs: int = 5,
+    *,
+    trainable_blocks: int = 1,
+    learning_rate: float = 1e-3,
+    finetune_learning_rate: float = 1e-5,
+    finetune_schedule: str = "constant",
+    finetune_warmup_epochs: int = 0,
+    finetune_average_epochs: int = 0,
+    optimizer: str = "adam",
+    augmentation: Any = None,
+    augment_head: bool = True,
+    cache_features: bool = True,
+    feature_dir: str | Path | None = None,
+    feature_batch_size: int | None = None,
+    checkpoint_dir: str | Path | None = None,
+    tensorboard: str | Path | None = None,
+    early_stopping: int | None = None,
+    seed: int | None = None,
+    verbose: int | str = "auto",
+) -> FineTuneResult:
+    """Train the head on a frozen backbone, then the top blocks too, at a lower rate.
+
+    Args:
+        model: A transfer model from :func:`foodvision.build_model` (e.g.
+            ``"vgg16_finetune"``) or any functional model with block boundaries.
+        data: An :class:`~foodvision.ImageData`.
+        head_epochs: Epochs of phase 1.
+        finetune_epochs: Epochs of phase 2 (0 skips it).
+        trainable_blocks: Top blocks that train in phase 2.
+        learning_rate: Learning rate of phase 1.
+        finetune_learning_rate: Learning rate of phase 2 (its peak, with a schedule).
+        finetune_schedule: Learning-rate schedule of phase 2: ``"constant"``,
+            ``"cosine"`` (decay to 0 over ``finetune_epochs``) or ``"plateau"`` (see
+            :func:`foodvision.train`).
+        finetune_warmup_epochs: Linear warm-up epochs of the cosine schedule.
+        finetune_average_epochs: Give the model the mean of its weights at the ends
+            of phase 2's last this many epochs (stochastic weight averaging, see
+            :class:`foodvision.WeightAverage`); phase 2 then runs all its epochs,
+            without early stopping. 0 keeps the best (or last) epoch.
+        optimizer: Optimizer name for both phases.
+        augmentation: Augmentation preset or layer; the images then change every epoch,
+            so the whole model runs every epoch of the augmented phases (no feature
+            caching there).
+        augment_head: Augment phase 1 too. ``False`` trains the head on the
+            un-augmented images, so the frozen base can run once (cached features),
+            and only phase 2 sees augmented images.
+        cache_features: Run the frozen prefix once (see the module docstring).
+        feature_dir: Folder for cached features that do not fit in memory.
+        feature_batch_size: Images per call of the one-off pass through the frozen
+            prefix; default: one on the JAX backend on CPU (fastest there), else the
+            data's batch size.
+        checkpoint_dir: Keeps each phase's history, best model and backups in
+            ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
+        tensorboard: Write TensorBoard logs of each phase to ``<dir>/head`` and
+            ``<dir>/finetune`` (see :func:`foodvision.train`).
+        early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
+            it averages weights.
+        seed: Seed of the training randomness.
+        verbose: See :func:`foodvision.train`.
+
+    Returns:
+        A :class:`FineTuneResult`.
+
+    Example:
+        >>> model = fv.build_model("vgg16_finetune", num_classes=5)  # doctest: +SKIP
+        >>> result = fv.fine_tune(model, data, head_epochs=5, finetune_epochs=5)  # doctest: +SKIP
+    """
+    _check_phase2_options(finetune_epochs, finetune_average_epochs, finetune_schedule)
+    run_phase2 = finetune_epochs > 0 and trainable_blocks > 0
+    head_boundary, tune_boundary = _phase_boundaries(model, trainable_blocks, run_phase2)
+    head_augmentation = augmentation if augment_head else None
+    cache_head = bool(cache_features) and head_augmentation is None and head_boundary is not None
+    cache_tune = cache_head and run_phase2 and augmentation is None
+    trainer = _PhaseTrainer(
+        Path(checkpoint_dir) if checkpoint_dir is not None else None,
+        Path(tensorboard) if tensorboard is not None else None,
+        early_stopping,
+        seed,
+        verbose,
+    )
+    start = time.perf_counter()
+    features = None
+    if cache_head:
+        boundary = tune_boundary if cache_tune else head_boundary
+        features = _cache_features(
+            model, data, boundary, head_boundary, feature_dir, feature_batch_size
+        )
+    feature_seconds = time.perf_counter() - start
+    head, last = _train_head(
+        model, data, features, trainer, optimizer, learning_rate, head_augmentation, head_epochs
+    )
+    tuned, averaged = None, 0
+    if run_phase2:
+        phase2 = _Phase2(
+            trainable_blocks,
+            finetune_epochs,
+            finetune_learning_rate,
+            finetune_schedule,
+            finetune_warmup_epochs,
+            finetune_average_epochs,
+        )
+        cached = features if cache_tune else None
+        tuned, last, averaged = _train_top_blocks(
+            model, data, cached, trainer, optimizer, augmentation, phase2
+        )
+    train_seconds = time.perf_counter() - start - feature_seconds
+    tail, test_split = last
+    test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
+    return FineTuneResult(
+        head,
+        tuned,
+        cache_head,
+        features.boundary if features is not None else None,
+        feature_seconds,
+        train_seconds,
+        trainer.epoch_seconds,
+        averaged,
+        test_outputs,
+    )
+
+
+_Trained = tuple[Any, Any]
+"""``(tail, cached test split)`` of the last phase: the part of the model that trained on
+cached features and those features of the test split, or ``(None, None)`` when the last
+phase trained on images."""
+
+
+def _train_head(
+    model: keras.Model,
+    data: Any,
+    features: _CachedFeatures | None,
+    trainer: _PhaseTrainer,
+    optimizer: str,
+    learning_rate: float,
+    augmentation: Any,
+    epochs: int,
+) -> tuple[keras.callbacks.History, _Trained]:
+    """Phase 1: the head on the frozen backbone (on cached features when there are)."""
+    if features is None:
+        _compile(model, optimizer, learning_rate)
+        return trainer(model, "head", epochs, data, augmentation), (None, None)
+    _, tail = split_at(model, features.head_boundary)
+    _compile(tail, optimizer, learning_rate)
+    head_data = features_to_data(features.head_splits, data, trainer.seed or 0)
+    history = trainer(tail, "head", epochs, head_data)
+    return history, (tail, features.head_splits["test"])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Phase2:
+    """Phase 2's settings (see :func:`fine_tune`)."""
+
+    trainable_blocks: int
+    epochs: int
+    learning_rate: float
+    schedule: str
+    warmup_epochs: int
+    average_epochs: int
+
+
+def _train_top_blocks(
+    model: keras.Model,
+    data: Any,
+    features: _CachedFeatures | None,
+    trainer: _PhaseTrainer,
+    optimizer: str,
+    augmentation: Any,
+    phase: _Phase2,
+) -> tuple[keras.callbacks.History, _Trained, int]:
+    """Phase 2: the top blocks and the head.
+
+    Returns:
+        The history, what trained (see ``_Trained``) and how many epochs the final
+        weights average.
+    """
+    set_trainable_blocks(model, phase.trainable_blocks)
+    steps_per_epoch = math.ceil(data.num_images("train") / data.batch_size)
+    rate = learning_rate_schedule(
+        phase.schedule,
+        phase.learning_rate,
+        steps_per_epoch * phase.epochs,
+        steps_per_epoch * phase.warmup_epochs,
+    )
+    averaging = None
+    if phase.average_epochs:
+        directory = trainer.directory / "finetune" if trainer.directory is not None else None
+        averaging = WeightAverage(phase.epochs - phase.average_epochs + 1, directory)
+    if features is not None:
+        _, net = split_at(model, features.boundary)
+        tune_data = features_to_data(features.splits, data, trainer.seed or 0)
+        last: _Trained = (net, features.splits["test"])
+        augmentation = None
+    else:
+        net, tune_data, last = model, data, (None, None)
+    _compile(net, optimizer, rate)
+    history = trainer(
+        net, "finetune", phase.epochs, tune_data, augmentation, phase.schedule, averaging
+    )
+    averaged = averaging.apply(net) if averaging is not None else 0
+    return history, last, averaged
+
+
+def _cached_splits(
+    prefix: keras.Model, data: Any, feature_dir: Any, feature_batch_size: int | None
+) -> dict[str, Any]:
+    """Every split of ``data`` passed once through the frozen ``prefix``: ``{name: arrays}``."""
+    splits = {}
+    for name in ("train", "val", "test"):
+        dataset = getattr(data, name)
+        count = data.num_images(name)
+        splits[name] = (
+            split_features(
+                prefix,
+                dataset,
+                count,
+                name=name,
+                directory=str(feature_dir) if feature_dir else None,
+                batch_size=feature_batch_size or prefix_batch_size(data.batch_size),
+            )
+            if dataset is not None and count
+            else None
+        )
+    return splits

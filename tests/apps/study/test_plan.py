@@ -1,0 +1,82 @@
+import pytest
+
+import foodvision as fv
+from foodvision.apps.study.plan import resolve_profile, resolve_steps, study_plan
+
+
+def test_plan_is_the_table_of_the_five_steps():
+    rows = study_plan("quick")
+    assert [r.step for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.model for r in rows] == [
+        "baseline_cnn",
+        "deeper_cnn",
+        "augmented_cnn",
+        "tuned_cnn",
+        "vgg16_finetune",
+    ]
+    assert rows[0].augmentation is None and rows[2].augmentation == "standard"
+    assert rows[4].image_size == fv.PROFILES["quick"].transfer_image_size
+    assert {r.image_size for r in rows[:4]} == {fv.PROFILES["quick"].scratch_image_size}
+    assert rows[0].folder == "step1_baseline"
+    # every model of the table is registered
+    assert all(r.model in fv.list_models() for r in rows)
+
+
+def test_full_profile_is_bigger_than_quick():
+    quick, full = fv.PROFILES["quick"], fv.PROFILES["full"]
+    assert full.scratch_image_size > quick.scratch_image_size
+    assert all(full.epochs[s] >= quick.epochs[s] for s in (1, 2, 3, 4))
+    assert full.finetune_epochs > 0
+
+
+def test_steps_are_sorted_and_checked():
+    assert resolve_steps([5, 1, 3, 1]) == (1, 3, 5)
+    with pytest.raises(ValueError, match=r"unknown step\(s\) \[7\]; valid steps: 1 \(baseline\)"):
+        resolve_steps([1, 7])
+    with pytest.raises(ValueError, match="no step"):
+        resolve_steps([])
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"'fast'.*Valid profiles: quick, full"):
+        resolve_profile("fast")
+    custom = fv.StudyProfile("mine", epochs={1: 1, 2: 1, 3: 1, 4: 1})
+    assert resolve_profile(custom) is custom
+    with pytest.raises(ValueError, match="no entry for steps"):
+        fv.StudyProfile("bad", epochs={1: 1})
+
+
+def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
+    from foodvision.apps.study.plan import STEP_KINDS, StudyStep
+    from foodvision.apps.study.steps import STEP_RUNNERS
+
+    assert [row.kind for row in study_plan("full")] == [
+        "scratch",
+        "scratch",
+        "scratch",
+        "search",
+        "transfer",
+    ]
+    assert set(STEP_RUNNERS) == set(STEP_KINDS)  # a runner for every kind
+    full = fv.PROFILES["full"]
+    transfer = study_plan(full, steps=[5])[0]
+    assert transfer.epochs == full.head_epochs + full.finetune_epochs
+    assert transfer.schedule == "two-phase" and transfer.augmentation == "light"
+    with pytest.raises(ValueError, match="step kind must be one of"):
+        StudyStep(6, "x", "X", "deeper_cnn", None, "", kind="grid")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("batch_size", 0, "batch_size must be an integer >= 1, got 0"),
+        ("head_epochs", 1.5, "head_epochs must be an integer >= 1"),
+        ("finetune_epochs", -1, "finetune_epochs must be an integer >= 0"),
+        ("finetune_average_epochs", 3, r"finetune_average_epochs must be an integer in 0..2"),
+        ("transfer_augmentation", "heavy", "transfer_augmentation must be None or one of"),
+    ],
+)
+def test_profile_values_are_checked(field, value, message):
+    settings = {"epochs": {1: 1, 2: 1, 3: 1, 4: 1}, "finetune_epochs": 2, field: value}
+    with pytest.raises(ValueError, match=f"profile 'bad': {message}"):
+        fv.StudyProfile("bad", **settings)

@@ -1,0 +1,188 @@
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import foodvision as fv
+from foodvision.apps.study.runner import SUMMARY_KEYS
+
+TINY = fv.StudyProfile(
+    "tiny",
+    scratch_image_size=32,
+    transfer_image_size=32,
+    epochs={1: 2, 2: 1, 3: 1, 4: 1},
+    tuning_trials=2,
+    tuning_epochs=1,
+    head_epochs=1,
+    finetune_epochs=1,
+    transfer_augmentation="light",  # as in the full profile: phase 2 on augmented images
+    bootstrap_resamples=200,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return fv.load_synthetic(
+        image_size=(32, 32), train_per_class=12, val_per_class=4, test_per_class=6
+    )
+
+
+@pytest.fixture(scope="module")
+def study(tiny_data, tmp_path_factory, weights_env):
+    out = tmp_path_factory.mktemp("study")
+    return fv.run_study(tiny_data, out_dir=out, profile=TINY, tensorboard=out / "logs", verbose=0)
+
+
+def test_summary_schema_and_files(study, tiny_data):
+    summary = json.loads((study.out_dir / "summary.json").read_text())
+    assert summary["test_images"] == tiny_data.num_images("test") == 30  # 6 per class
+    assert {"dataset", "class_names", "backend", "profile", "seed", "steps"} <= set(summary)
+    assert summary["profile"] == "tiny" and summary["class_names"][0] == "pizza"
+    assert [s["step"] for s in summary["steps"]] == [1, 2, 3, 4, 5]
+    for step in summary["steps"]:
+        assert set(SUMMARY_KEYS) <= set(step)
+        low, high = step["test_accuracy_ci95"]
+        assert 0 <= low <= step["test_accuracy"] <= high <= 1
+        report = study.out_dir / step["report_dir"]
+        assert (report / "report.html").exists() and (report / "metrics.json").exists()
+        assert (report / "confusion_matrix.png").exists()
+        metrics = json.loads((report / "metrics.json").read_text())
+        assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
+        assert step["epochs_run"] == len(metrics["history"]["loss"])
+    assert summary["steps"][4]["epochs_run"] == 2  # head + fine-tune epochs
+    assert summary["steps"][4]["cached_features"] is True  # phase 1
+    assert summary["steps"][4]["augmentation"] == "light"  # phase 2
+    tuning = study.out_dir / "step4_tuned" / "tuning"
+    assert (tuning / "trials.png").exists()
+    assert len(json.loads((tuning / "trials.json").read_text())["trials"]) == 2
+    page = (study.out_dir / "study.html").read_text()
+    assert "McNemar" in page and "step1_baseline/report/report.html" in page
+
+
+def test_comparisons_are_mcnemar_on_the_saved_predictions(study):
+    from foodvision.evaluation import mcnemar_test
+
+    def correct(step):
+        csv = study.out_dir / step["report_dir"] / "predictions.csv"
+        rows = csv.read_text().splitlines()
+        header = rows[0].split(",")
+        true, pred = header.index("true_index"), header.index("predicted_index")
+        return np.array([r.split(",")[true] == r.split(",")[pred] for r in rows[1:]])
+
+    steps = study.summary["steps"]
+    for comparison in study.summary["comparisons"]:
+        before = steps[comparison["from_step"] - 1]
+        after = steps[comparison["to_step"] - 1]
+        expected = mcnemar_test(correct(after), correct(before)).p_value
+        assert comparison["p_value"] == pytest.approx(expected)
+        assert comparison["accuracy_change"] == pytest.approx(
+            after["test_accuracy"] - before["test_accuracy"]
+        )
+
+
+def test_tensorboard_logs_go_to_one_folder_per_step(study):
+    logs = study.out_dir / "logs"
+    events = {path.parent.relative_to(logs) for path in logs.rglob("events.out.tfevents.*")}
+    for step in ("step1_baseline", "step2_deeper", "step3_augmented", "step4_tuned"):
+        assert Path(step) / "train" in events and Path(step) / "validation" in events
+    assert {Path("step5_vgg16/head/train"), Path("step5_vgg16/finetune/train")} <= events
+
+
+def test_a_second_run_reuses_finished_steps(study, tiny_data):
+    again = fv.run_study(tiny_data, out_dir=study.out_dir, steps=[1, 3], profile=TINY, verbose=0)
+    first = {s["step"]: s for s in study.summary["steps"]}
+    for step in again.summary["steps"]:
+        assert step == first[step["step"]]  # same numbers, nothing retrained
+    assert again.summary["comparisons"][0]["from_step"] == 1
+
+
+def step_fingerprint(profile, step, data, backend, seed=0):
+    from foodvision.apps.study.plan import study_plan
+    from foodvision.apps.study.records import fingerprint
+
+    return fingerprint(profile, study_plan(profile, [step])[0], seed, data, backend)
+
+
+def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
+    longer_head = dataclasses.replace(TINY, head_epochs=2)
+    longer_step3 = dataclasses.replace(TINY, epochs={**TINY.epochs, 3: 2})
+    backend = study.summary["backend"]
+    for step in (1, 2, 3, 4):
+        assert step_fingerprint(longer_head, step, tiny_data, backend) == step_fingerprint(
+            TINY, step, tiny_data, backend
+        )
+    assert step_fingerprint(longer_head, 5, tiny_data, backend) != step_fingerprint(
+        TINY, 5, tiny_data, backend
+    )
+    changed = [
+        step
+        for step in (1, 2, 3, 4, 5)
+        if step_fingerprint(longer_step3, step, tiny_data, backend)
+        != step_fingerprint(TINY, step, tiny_data, backend)
+    ]
+    assert changed == [3]
+    # end to end: the finished step 1 is reused under the new step-5 setting
+    again = fv.run_study(
+        tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
+    )
+    assert again.summary["steps"][0] == study.summary["steps"][0]
+
+
+def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):
+    from foodvision.apps.study.plan import study_plan
+    from foodvision.apps.study.records import start_attempt
+
+    row = study_plan(TINY, steps=[1])[0]
+    checkpoint = tmp_path / "checkpoint"
+    same = step_fingerprint(TINY, 1, tiny_data, "jax")
+    start_attempt(tmp_path, same, row)
+    checkpoint.mkdir()
+    (checkpoint / "history.csv").write_text("epoch\n1\n")
+    start_attempt(tmp_path, same, row)  # an interrupted run, same settings
+    assert (checkpoint / "history.csv").exists()
+    reworded = dataclasses.replace(row, title="Reworded", change="Described anew.")
+    start_attempt(tmp_path, same, reworded)  # a new version's wording only
+    assert (checkpoint / "history.csv").exists()
+    start_attempt(tmp_path, step_fingerprint(TINY, 1, tiny_data, "jax", seed=1), row)
+    assert not checkpoint.exists()  # another seed: starting over, not resuming
+
+
+def test_a_reworded_step_description_keeps_the_finished_step(study, tiny_data, monkeypatch):
+    from foodvision.apps.study import plan
+
+    steps = tuple(
+        dataclasses.replace(step, change=step.change + " Reworded.") for step in plan.STEPS
+    )
+    monkeypatch.setattr(plan, "STEPS", steps)
+    again = fv.run_study(tiny_data, out_dir=study.out_dir, steps=[1], profile=TINY, verbose=0)
+    assert again.summary["steps"][0] == study.summary["steps"][0]  # reused, not retrained
+    assert again.summary["plan"][0]["change"].endswith("Reworded.")
+
+
+def test_bad_arguments_fail_before_training(tmp_path, tiny_data):
+    with pytest.raises(ValueError, match="valid steps"):
+        fv.run_study(tiny_data, steps=[7], out_dir=tmp_path)
+    with pytest.raises(ValueError, match="Valid profiles"):
+        fv.run_study(tiny_data, profile="fast", out_dir=tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        fv.run_study(str(tmp_path / "nope"), out_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_step_four_retrains_the_best_hyperparameters(tiny_data, tmp_path, monkeypatch):
+    import keras
+
+    import foodvision.apps.study.steps as steps
+
+    best = {"depth": 2, "filters": 8, "dense_units": 16, "learning_rate": 1e-3}
+    found = fv.TuningResult(best, 0.5, [{"trial": 1, "score": 0.5}], "bayesian", 1.0)
+    monkeypatch.setattr(steps, "tune_cnn", lambda *args, **kwargs: found)
+    result = fv.run_study(tiny_data, steps=[4], out_dir=tmp_path, profile=TINY, verbose=0)
+    assert result.summary["steps"][0]["best_hyperparameters"] == best
+    model = keras.saving.load_model(tmp_path / "step4_tuned" / "checkpoint" / "best.keras")
+    pools = [layer for layer in model.layers if layer.name.endswith("_pool")]
+    assert len(pools) == 2
+    assert model.get_layer("block1_conv1").filters == 8
+    assert model.get_layer("head_dense").units == 16

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+import foodvision as fv
+from foodvision.apps.study.search import TRAINING_HYPERPARAMETERS, split_hyperparameters
+
+SPACE = {"depth": (2, 3), "filters": (8, 16), "learning_rate": (1e-3,), "augmentation": ("light",)}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return fv.load_synthetic(
+        image_size=(32, 32), train_per_class=10, val_per_class=4, test_per_class=0
+    )
+
+
+@pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
+def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner):
+    result = fv.tune_cnn(
+        data,
+        tuner=tuner,
+        max_trials=2,
+        epochs=2,
+        search_space=SPACE,
+        directory=tmp_path / "tuner",
+        seed=0,
+    )
+    assert result.trials and result.tuner == tuner
+    scores = [t["score"] for t in result.trials if t["score"] is not None]
+    assert result.best_score == max(scores)
+    for key, value in result.best_hyperparameters.items():
+        assert value in SPACE[key]
+    if tuner == "bayesian":  # the first trial measures the model being improved
+        assert result.trials[0]["hyperparameters"] == {k: v[0] for k, v in SPACE.items()}
+    for trial in result.trials:
+        assert set(trial["hyperparameters"]) == set(SPACE)
+        assert trial["seconds"] > 0
+    assert result.architecture == {
+        k: v for k, v in result.best_hyperparameters.items() if k in ("depth", "filters")
+    }
+    assert result.training == {"learning_rate": 1e-3, "augmentation": "light"}
+    model = fv.build_model(
+        "tuned_cnn", num_classes=5, input_shape=(32, 32, 3), **result.architecture
+    )
+    depth = result.best_hyperparameters["depth"]
+    assert sum(layer.name.endswith("_pool") for layer in model.layers) == depth
+    saved = result.save(tmp_path / "out")
+    assert json.loads((saved / "best_hyperparameters.json").read_text()) == (
+        result.best_hyperparameters
+    )
+    assert (saved / "trials.png").stat().st_size > 1000
+
+
+def test_bad_search_settings_are_refused(data, tmp_path):
+    with pytest.raises(ValueError, match="unknown tuner"):
+        fv.tune_cnn(data, tuner="grid", directory=tmp_path)
+    with pytest.raises(ValueError, match="unknown hyperparameter"):
+        fv.tune_cnn(data, search_space={"depth": (2,), "colour": (1,)}, directory=tmp_path)
+    with pytest.raises(ValueError, match="no depth"):
+        fv.tune_cnn(data, search_space={"depth": (6, 7)}, directory=tmp_path)
+
+
+def test_split_hyperparameters_separates_training_options():
+    model, training = split_hyperparameters({"depth": 2, "learning_rate": 0.01, "batch_size": 8})
+    assert model == {"depth": 2} and training == {"learning_rate": 0.01, "batch_size": 8}
+    assert {"learning_rate", "optimizer"} <= TRAINING_HYPERPARAMETERS
+    with pytest.raises(ValueError, match=r"unknown hyperparameter\(s\) \['n_layers'\].*depth"):
+        split_hyperparameters({"n_layers": 3})
+    with pytest.raises(ValueError, match="hyperparameters must be a dict"):
+        split_hyperparameters([("depth", 3)])

@@ -1,0 +1,260 @@
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+from harness import tiny_image_data
+
+import foodvision as fv
+
+SIZE = 32
+
+
+def vgg(seed=0):
+    keras.utils.set_random_seed(seed)
+    return fv.build_model(
+        "vgg16_finetune", num_classes=3, input_shape=(SIZE, SIZE, 3), weights=None, dropout=0.0
+    )
+
+
+def weights_by_layer(model):
+    return {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
+
+
+def test_frozen_layers_unchanged_and_top_block_trains():
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=8)
+    model = vgg()
+    before = weights_by_layer(model)
+    result = fv.fine_tune(
+        model,
+        data,
+        head_epochs=1,
+        finetune_epochs=1,
+        trainable_blocks=1,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-2,
+        verbose=0,
+    )
+    assert result.cached_features and result.boundary == "block4_pool"
+    after = weights_by_layer(model)
+    for name, weights in before.items():
+        changed = any(not np.array_equal(a, b) for a, b in zip(weights, after[name]))
+        if name.startswith(("block1", "block2", "block3", "block4")):
+            assert not changed, name  # bit-for-bit the same
+        elif name in ("block5_conv1", "block5_conv2", "block5_conv3", "predictions"):
+            assert changed, name
+    assert len(result.head.epoch) == 1 and len(result.finetune.epoch) == 1
+
+
+def test_cached_phase_one_equals_naive_phase_one():
+    # one full-batch epoch: the same gradient whatever the order of the images
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=24)
+    naive, cached = vgg(), vgg()
+    cached.set_weights(naive.get_weights())
+    fv.fine_tune(
+        naive,
+        data,
+        head_epochs=2,
+        finetune_epochs=0,
+        cache_features=False,
+        learning_rate=1e-2,
+        verbose=0,
+    )
+    result = fv.fine_tune(
+        cached, data, head_epochs=2, finetune_epochs=0, learning_rate=1e-2, verbose=0
+    )
+    assert result.cached_features and result.boundary == "block5_pool"
+    for a, b in zip(naive.get_weights(), cached.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_test_outputs_from_cached_features_equal_the_full_model():
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=8)
+    data = dataclasses.replace(
+        data, test=data.val, counts={**data.counts, "test": data.counts["val"]}
+    )
+    model = vgg()
+    result = fv.fine_tune(model, data, head_epochs=1, finetune_epochs=1, verbose=0)
+    images = np.concatenate([x for x, _ in data.test.as_numpy_iterator()])
+    np.testing.assert_allclose(result.test_outputs, model.predict(images, verbose=0), atol=1e-4)
+    assert result.history["loss"] == result.head.history["loss"] + result.finetune.history["loss"]
+    report = fv.evaluate(model, data.test, data.class_names, outputs=result.test_outputs)
+    direct = fv.evaluate(model, data.test, data.class_names, interpret=False)
+    assert report.accuracy == direct.accuracy
+    with pytest.raises(ValueError, match="rows"):
+        fv.evaluate(model, data.test, data.class_names, outputs=result.test_outputs[:-1])
+
+
+def test_augmentation_turns_caching_off_and_checkpoints_per_phase(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    result = fv.fine_tune(
+        vgg(),
+        data,
+        head_epochs=1,
+        finetune_epochs=1,
+        augmentation="light",
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    assert not result.cached_features
+    assert (tmp_path / "head" / "history.csv").exists()
+    assert (tmp_path / "finetune" / "history.csv").exists()
+
+
+def test_augmenting_only_phase_two_caches_phase_one(tmp_path):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=6)
+    data = dataclasses.replace(
+        data, test=data.val, counts={**data.counts, "test": data.counts["val"]}
+    )
+    model = vgg()
+    before = weights_by_layer(model)
+    result = fv.fine_tune(
+        model,
+        data,
+        head_epochs=1,
+        finetune_epochs=2,
+        augmentation="light",
+        augment_head=False,
+        finetune_learning_rate=1e-2,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    # phase 1 trained on features cached below the head; phase 2 on augmented images
+    assert result.cached_features and result.boundary == "block5_pool"
+    assert result.test_outputs is None  # the last phase ran on images, not features
+    assert len(result.finetune.epoch) == 2
+    assert (tmp_path / "finetune" / "history.csv").exists()
+    after = weights_by_layer(model)
+    assert np.array_equal(before["block4_conv3"][0], after["block4_conv3"][0])
+    assert not np.array_equal(before["block5_conv3"][0], after["block5_conv3"][0])
+
+
+def test_phase_two_follows_its_cosine_schedule(tmp_path):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=4)
+    peak, epochs = 1e-3, 3
+    result = fv.fine_tune(
+        vgg(),
+        data,
+        head_epochs=1,
+        finetune_epochs=epochs,
+        finetune_learning_rate=peak,
+        finetune_schedule="cosine",
+        checkpoint_dir=tmp_path,  # the checkpoint's history records the learning rate
+        verbose=0,
+    )
+    steps_per_epoch = -(-data.num_images("train") // data.batch_size)
+    total = steps_per_epoch * epochs
+    expected = [
+        peak * 0.5 * (1 + np.cos(np.pi * epoch * steps_per_epoch / total))
+        for epoch in range(1, epochs + 1)
+    ]  # the rate after each epoch's last step: 0.75, 0.25 and 0 of the peak
+    got = result.finetune.history["learning_rate"]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
+
+
+def test_bad_finetune_schedule_fails_before_training():
+    with pytest.raises(ValueError, match="finetune_schedule 'cosin'.*constant, cosine"):
+        fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, finetune_schedule="cosin")
+
+
+def test_bad_trainable_blocks():
+    with pytest.raises(ValueError, match="trainable_blocks"):
+        fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, trainable_blocks=9, verbose=0)
+
+
+def test_features_that_do_not_fit_in_memory_go_to_disk(tmp_path, monkeypatch):
+    from foodvision.training import feature_cache
+
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    model = vgg()
+    prefix, _ = fv.split_at(model, "block3_pool")
+    in_memory, labels = feature_cache.split_features(prefix, data.train, 12)
+    monkeypatch.setattr(feature_cache, "memory_budget", lambda fraction: 0)
+    on_disk, disk_labels = feature_cache.split_features(
+        prefix, data.train, 12, directory=str(tmp_path), name="train"
+    )
+    assert isinstance(on_disk, np.memmap) and (tmp_path / "train.npy").exists()
+    assert sorted(labels.tolist()) == sorted(disk_labels.tolist()) == [0] * 4 + [1] * 4 + [2] * 4
+    assert in_memory.shape == on_disk.shape == (12, 4, 4, 256)
+    # the training split is reshuffled per pass: compare per-class sums, not rows
+    for label in range(3):
+        np.testing.assert_allclose(
+            in_memory[labels == label].sum(0),
+            np.asarray(on_disk)[disk_labels == label].sum(0),
+            rtol=1e-4,
+            atol=1e-3,
+        )
+    with pytest.raises(ValueError, match="were counted"):
+        feature_cache.split_features(prefix, data.train, 13)
+
+
+def test_default_feature_memmap_leaves_no_temporary_files(tmp_path, monkeypatch):
+    import tempfile
+
+    from foodvision.training import feature_cache
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(feature_cache, "memory_budget", lambda fraction: 0)
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    prefix, _ = fv.split_at(vgg(), "block3_pool")
+    features, _ = feature_cache.split_features(prefix, data.train, 12)
+    assert isinstance(features, np.memmap) and float(np.abs(features).sum()) > 0
+    with pytest.raises(ValueError, match="were counted"):
+        feature_cache.split_features(prefix, data.train, 13)
+    assert list(tmp_path.iterdir()) == []  # the folder is gone, the data still readable
+
+
+def test_prefix_pass_image_by_image_equals_whole_batches():
+    from foodvision.training.feature_cache import prefix_batch_size, split_features
+
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=5)
+    prefix, _ = fv.split_at(vgg(), "block3_pool")
+    whole, labels = split_features(prefix, data.val, 3)
+    single, same_labels = split_features(prefix, data.val, 3, batch_size=1)
+    np.testing.assert_allclose(single, whole, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(labels, same_labels)
+    expected = 1 if keras.backend.backend() == "jax" else 32  # these tests run on CPU
+    assert prefix_batch_size(32) == expected
+
+
+@pytest.mark.parametrize("augmentation", [None, "light"])
+def test_phase_two_weight_averaging(tmp_path, augmentation):
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=8)
+    options = dict(
+        head_epochs=1,
+        finetune_epochs=3,
+        finetune_average_epochs=2,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-2,
+        augmentation=augmentation,
+        augment_head=False,
+        early_stopping=1,  # phase 2 averages, so it must run all its epochs anyway
+        checkpoint_dir=tmp_path,
+        seed=0,
+        verbose=0,
+    )
+    model = vgg()
+    result = fv.fine_tune(model, data, **options)
+    assert result.averaged_epochs == 2 and len(result.finetune.epoch) == 3
+    # the model holds the mean of phase 2's weights after its epochs 2 and 3
+    with np.load(tmp_path / "finetune" / "average.npz") as saved:
+        assert list(saved["epochs"]) == [2, 3]
+        net = model if augmentation else fv.split_at(model, result.boundary)[1]
+        for i, weight in enumerate(net.get_weights()):
+            np.testing.assert_allclose(weight, saved[f"w{i}"] / 2, rtol=1e-6)
+    # the last epoch's own weights differ from the average
+    with np.load(tmp_path / "finetune" / "backup" / "state-3.npz") as last:
+        weights = net.get_weights()
+        assert any(not np.allclose(last[f"v{i}"], w) for i, w in enumerate(weights))
+    # running the finished call again gives the same averaged model
+    again = vgg()
+    fv.fine_tune(again, data, **options)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("average", [-1, 4, 1.0])
+def test_bad_finetune_average_epochs(average):
+    data = tiny_image_data(per_class=2, size=SIZE, batch_size=8)
+    with pytest.raises(ValueError, match="finetune_average_epochs"):
+        fv.fine_tune(vgg(), data, head_epochs=1, finetune_epochs=3, finetune_average_epochs=average)
