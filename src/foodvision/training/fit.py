@@ -159,8 +159,8 @@ def train(
         distribution: ``"data_parallel"`` (JAX backend: every device) or a
             ``keras.distribution.Distribution``.
         tensorboard: Folder for TensorBoard logs (``keras.callbacks.TensorBoard``, one
-            point per epoch; view them with ``tensorboard --logdir DIR``, from
-            ``pip install tensorboard``); ``None`` writes none.
+            point per epoch; view them with ``tensorboard --logdir DIR``); ``None``
+            writes none.
         callbacks: Extra Keras callbacks.
         verbose: ``"auto"`` (a progress bar in a terminal, one line per epoch
             otherwise), 0, 1 or 2.

@@ -9,13 +9,12 @@
 - :mod:`~foodvision.apps.study.runner`: ``run_study``; :mod:`~foodvision.apps.study.page`:
   ``study.html``.
 
+Importing this package imports nothing else (the ``foodvision`` command reads the plan
+without loading Keras); the public names are ``fv.run_study``, ``fv.StudyProfile``,
+``fv.tune_cnn``... (see :mod:`foodvision`).
+
 Example:
     >>> import foodvision as fv
     >>> result = fv.run_study("synthetic", steps=[1, 3, 5], out_dir="runs/study")  # doctest: +SKIP
     >>> [s["test_accuracy"] for s in result.summary["steps"]]  # doctest: +SKIP
-
-
-Importing this package imports nothing else (the ``foodvision`` command reads the plan
-without loading Keras); the public names are ``fv.run_study``, ``fv.StudyProfile``,
-``fv.tune_cnn``... (see :mod:`foodvision`).
 """
