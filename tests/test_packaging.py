@@ -14,7 +14,9 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
+import numpy as np
 import pytest
+from harness import write_image
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
@@ -92,7 +94,7 @@ def test_every_platform_gets_one_tensorflow_and_the_declared_imports(wheel):
     assert Marker("sys_platform == 'linux'").evaluate(PLATFORMS["linux aarch64"])
 
 
-def test_the_installed_wheel_runs_from_outside_the_checkout(wheel, tmp_path):
+def test_the_installed_wheel_trains_and_predicts_from_outside_the_checkout(wheel, tmp_path):
     target = tmp_path / "site"
     install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
     done = subprocess.run([*install, str(wheel)], capture_output=True, text=True, timeout=300)
@@ -116,11 +118,20 @@ def test_the_installed_wheel_runs_from_outside_the_checkout(wheel, tmp_path):
     version = run("--version")
     assert version.returncode == 0, version.stderr
     where, printed = version.stdout.strip().splitlines()
-    assert Path(where).is_relative_to(target)
+    assert Path(where).is_relative_to(target)  # the wheel's files, not the checkout's
     assert printed.startswith("foodvision ") and printed != "foodvision 0+unknown"
     models = run("models")
     assert models.returncode == 0 and "vgg16_finetune" in models.stdout, models.stderr
+    out = tmp_path / "run"
     args = ["train", "--model", "baseline_cnn", "--data", "synthetic", "--epochs", "1"]
-    trained = run(*args, "--image-size", "32", "--out", str(tmp_path / "run"))
+    trained = run(*args, "--image-size", "32", "--out", str(out))
     assert trained.returncode == 0, trained.stderr[-3000:]
-    assert (tmp_path / "run" / "best.keras").is_file()
+    assert (out / "best.keras").exists() and (out / "history.csv").exists()
+    image = write_image(tmp_path / "plate.png", np.full((40, 50, 3), 120, np.uint8))
+    (tmp_path / "bad.jpg").write_bytes(b"")
+    predicted = run("predict", str(out / "best.keras"), str(image), str(tmp_path / "bad.jpg"))
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    lines = predicted.stdout.strip().splitlines()[1:]  # after the module path
+    assert lines[0].startswith(str(image)) and lines[0].count("%") == 3
+    assert any(name in lines[0] for name in ("pizza", "donut", "sushi", "salad", "fries"))
+    assert "skipped (empty file" in lines[1]

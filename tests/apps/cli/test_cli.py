@@ -1,8 +1,6 @@
 import subprocess
 import sys
 
-import numpy as np
-
 
 def run_cli(*args, env=None):
     return subprocess.run(
@@ -53,37 +51,6 @@ def test_backend_defaults_to_auto_and_import_does_not_set_it():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [expected, expected]
     assert f"backend {expected} (auto" in result.stderr  # said at start
-
-
-def test_train_then_predict(tmp_path):
-    from harness import write_image
-
-    out = tmp_path / "run"
-    result = run_cli(
-        "train",
-        "--model",
-        "baseline_cnn",
-        "--data",
-        "synthetic",
-        "--epochs",
-        "1",
-        "--image-size",
-        "32",
-        "--out",
-        str(out),
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert (out / "best.keras").exists() and (out / "history.csv").exists()
-    image = write_image(tmp_path / "plate.png", np.full((40, 50, 3), 120, np.uint8))
-    (tmp_path / "bad.jpg").write_bytes(b"")
-    result = run_cli(
-        "predict", str(out / "best.keras"), str(image), str(tmp_path / "bad.jpg"), "--top-k", "2"
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith(str(image)) and lines[0].count("%") == 2
-    assert any(name in lines[0] for name in ("pizza", "donut", "sushi", "salad", "fries"))
-    assert "skipped (empty file" in lines[1]
 
 
 def test_unknown_model_is_named_before_loading_data():
