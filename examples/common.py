@@ -16,7 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import foodvision as fv  # noqa: E402  (imports no Keras)
 
-_BACKEND = fv.select_backend()  # KERAS_BACKEND, else "auto"; before Keras is imported
+_BACKEND = fv.choose_backend(None)  # KERAS_BACKEND, else "auto"
+os.environ["KERAS_BACKEND"] = _BACKEND.name  # before Keras is imported
 print(f"[example] {_BACKEND.describe()}")
 
 

@@ -7,10 +7,12 @@ python examples/run_study.py --epochs 2 --image-size 32       # a smoke test
 
 import argparse
 import dataclasses
+import os
 
 import foodvision as fv
 
-_BACKEND = fv.select_backend()  # KERAS_BACKEND, else "auto"; before Keras is imported
+_BACKEND = fv.choose_backend(None)  # KERAS_BACKEND, else "auto"
+os.environ["KERAS_BACKEND"] = _BACKEND.name  # before Keras is imported
 print(f"[example] {_BACKEND.describe()}")
 
 

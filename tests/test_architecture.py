@@ -151,27 +151,27 @@ def _private(part: str) -> bool:
     return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
 
 
+def owner_package(module: str) -> str:
+    """The package a module belongs to (a package belongs to itself)."""
+    path = SOURCE.get(module)
+    return module if path is not None and path.name == "__init__.py" else module.rpartition(".")[0]
+
+
 def private_crossings(imports: list[Import], package_of_importer) -> list[str]:
+    """Imports of a private module, or of a private name, from outside its package."""
     wrong = []
     for imp in imports:
         parts = imp.target.split(".")
         private_at = next((i for i, part in enumerate(parts) if _private(part)), None)
-        owner = None
         if private_at is not None:
-            owner = ".".join(parts[:private_at])  # the package the private module is in
+            owner = ".".join(parts[:private_at])
         elif imp.name and _private(imp.name):
-            owner = (
-                imp.target
-                if imp.target in SOURCE and is_package(imp.target)
-                else (imp.target.rpartition(".")[0])
-            )
-        if owner is not None and package_of_importer(imp) != owner:
+            owner = owner_package(imp.target)
+        else:
+            continue
+        if package_of_importer(imp) != owner:
             wrong.append(where(imp))
     return wrong
-
-
-def is_package(module: str) -> bool:
-    return SOURCE[module].name == "__init__.py"
 
 
 def test_no_private_name_crosses_a_package_line_in_src():
@@ -179,6 +179,16 @@ def test_no_private_name_crosses_a_package_line_in_src():
         return package_of(imp.importer, SOURCE[imp.importer])
 
     assert private_crossings(IMPORTS, package) == []
+
+
+def test_the_private_rule_finds_a_crossing_and_allows_a_package_its_own():
+    imports = [
+        Import("foodvision.training.fit", "foodvision.data.pipeline", "_memory_budget", 1),
+        Import("foodvision.data.sources", "foodvision.data.pipeline", "_decode", 2),
+        Import("foodvision.apps.cli.data", "foodvision.interpret._graph", None, 3),
+    ]
+    found = private_crossings(imports, lambda imp: imp.importer.rpartition(".")[0])
+    assert found == [where(imports[0]), where(imports[2])]
 
 
 def test_tests_import_no_private_names():

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from harness import write_image
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,7 +90,6 @@ def test_every_platform_gets_one_tensorflow_and_the_declared_imports(wheel):
         ]
         expected = ["tensorflow-cpu"] if "x86_64" in platform else ["tensorflow"]
         assert wanted == expected, platform
-    assert Marker("sys_platform == 'linux'").evaluate(PLATFORMS["linux aarch64"])
 
 
 def test_the_installed_wheel_trains_and_predicts_from_outside_the_checkout(wheel, tmp_path):

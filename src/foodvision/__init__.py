@@ -2,7 +2,7 @@
 
 Importing foodvision never sets ``KERAS_BACKEND`` and does not import Keras: the public
 names below are loaded on first use, so the backend can still be chosen after
-``import foodvision`` (with :func:`select_backend`, as the ``foodvision`` command does).
+``import foodvision`` (:func:`choose_backend` applies the ``foodvision`` command's rule).
 
 The package has three layers (``docs/design.md``): a *base* of small helpers
 (:mod:`foodvision.base`), the *library* (``data``, ``models``, ``augment``, ``layers``,
@@ -62,7 +62,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "resolve_weights",
     ),
     "foodvision.training": ("FineTuneResult", "WeightAverage", "fine_tune", "train"),
-    "foodvision.base.backends": ("select_backend",),
+    "foodvision.base.backends": ("choose_backend",),
     "foodvision.apps.study.search": ("DEFAULT_SEARCH_SPACE", "TuningResult", "tune_cnn"),
     "foodvision.apps.study.plan": ("PROFILES", "STEPS", "StudyProfile", "study_plan"),
     "foodvision.apps.study.runner": ("StudyResult", "run_study"),

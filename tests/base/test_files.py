@@ -41,13 +41,13 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path):
 
 
 def test_remove_temporaries_removes_only_what_a_killed_writer_left(tmp_path):
-    keep = tmp_path / "history.csv"
-    keep.write_text("x")
     with atomic_path(tmp_path / "latest.json") as temporary:
-        left = tmp_path / (os.path.basename(temporary) + "")
-        os.link(temporary, tmp_path / "copy.tmp")  # stand-in for what a kill leaves behind
+        name = os.path.basename(temporary)  # the name a writer killed here leaves
     (tmp_path / "latest.json").unlink()
-    leftover = tmp_path / ".latest.json.abcd1234.tmp"
+    leftover = tmp_path / name
     leftover.write_text("partial")
+    kept = [tmp_path / "history.csv", tmp_path / "notes.tmp", tmp_path / ".history.csv.bak"]
+    for path in kept:
+        path.write_text("x")
     assert remove_temporaries(tmp_path) == [leftover]
-    assert keep.exists() and (tmp_path / "copy.tmp").exists() and not left.exists()
+    assert all(path.exists() for path in kept) and not leftover.exists()

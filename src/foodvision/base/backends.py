@@ -127,37 +127,3 @@ def choose_backend(requested: str | None = "auto") -> BackendChoice:
         if installed(name):
             return BackendChoice(name, "auto: CPU only, fastest measured CPU backend installed")
     raise ValueError("no Keras backend is installed; pip install tensorflow or jax")
-
-
-def select_backend(requested: str | None = None) -> BackendChoice:
-    """Choose a backend with :func:`choose_backend` and set ``KERAS_BACKEND`` to it.
-
-    Call it before anything imports Keras (the ``foodvision`` command, the examples and
-    the benchmarks do); importing foodvision never sets the backend itself.
-
-    Args:
-        requested: As in :func:`choose_backend` (``None``: ``KERAS_BACKEND``, else auto).
-
-    Returns:
-        The :class:`BackendChoice`; print ``choice.describe()`` to say what was chosen.
-
-    Raises:
-        ValueError: An unknown or missing backend, or Keras already imported with
-            another backend (it cannot change once Keras is loaded).
-
-    Example:
-        >>> import foodvision as fv
-        >>> fv.select_backend("tensorflow").name  # doctest: +SKIP
-        'tensorflow'
-    """
-    choice = choose_backend(requested)
-    if "keras" in sys.modules:
-        import keras
-
-        if keras.backend.backend() != choice.name:
-            raise ValueError(
-                f"keras was already imported with backend {keras.backend.backend()!r}; "
-                f"choose the backend ({choice.name!r}) before importing keras"
-            )
-    os.environ["KERAS_BACKEND"] = choice.name
-    return choice

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foodvision.base import html as _html
+from foodvision.base import html
 from foodvision.base.figures import png_bytes
 from foodvision.base.html import esc, number, relative_link
 from foodvision.evaluation.report import EvaluationReport, load_metrics
@@ -122,14 +122,14 @@ class ReportComparison:
             "<h1>Runs compared</h1>",
             f'<p class="meta">{len(self.rows)} runs; best accuracy: '
             f"<b>{esc(self.best('accuracy'))}</b></p>",
-            _html.image(
+            html.image(
                 png,
                 "comparison.png",
                 "comparison chart",
                 "Accuracy, top-k accuracy and macro F1 of each run.",
                 embed_images,
             ),
-            _html.table(headers, rows, cell_classes=classes),
+            html.table(headers, rows, cell_classes=classes),
         ]
         if self.per_class_f1:
             names = self.names
@@ -137,7 +137,7 @@ class ReportComparison:
                 [cls, *[number(scores.get(n)) for n in names]]
                 for cls, scores in self.per_class_f1.items()
             ]
-            parts += ["<h2>F1 per class</h2>", _html.table(["class", *names], class_rows)]
+            parts += ["<h2>F1 per class</h2>", html.table(["class", *names], class_rows)]
         if self.sources:
             links = []
             for name, folder in self.sources.items():
@@ -145,7 +145,7 @@ class ReportComparison:
                 href = relative_link(page, out_dir) if out_dir else page.as_posix()
                 links.append(f'<li><a href="{esc(href)}">{esc(name)}</a></li>')
             parts += ["<h2>Reports</h2>", f"<ul>{''.join(links)}</ul>"]
-        return _html.page("Runs compared", "\n".join(parts))
+        return html.page("Runs compared", "\n".join(parts))
 
     def save(self, directory: str | os.PathLike, *, embed_images: bool = True) -> Path:
         """Write ``comparison.html``, ``comparison.png`` and ``comparison.json``.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from foodvision.base import html as _html
+from foodvision.base import html
 from foodvision.base.html import esc, number
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ CAPTIONS = {
 def _figure(name: str, pngs: Mapping[str, bytes], embed: bool) -> str:
     if name not in pngs:
         return ""
-    return _html.image(pngs[name], f"{name}.png", name.replace("_", " "), CAPTIONS[name], embed)
+    return html.image(pngs[name], f"{name}.png", name.replace("_", " "), CAPTIONS[name], embed)
 
 
 def _confusion_table(report: EvaluationReport) -> str:
@@ -49,7 +49,7 @@ def _confusion_table(report: EvaluationReport) -> str:
                 classes[(i, j + 1)] = "bad"
     rows.append(["total predicted", *[int(v) for v in matrix.sum(axis=0)], int(matrix.sum())])
     headers = ["true \\ predicted", *names, "total"]
-    return _html.table(headers, rows, cell_classes=classes, table_class="confusion")
+    return html.table(headers, rows, cell_classes=classes, table_class="confusion")
 
 
 def _mistake_table(report: EvaluationReport) -> str:
@@ -66,7 +66,7 @@ def _mistake_table(report: EvaluationReport) -> str:
         for rank, m in enumerate(report.mistakes)
     ]
     headers = ["#", "index", "true", "predicted", "confidence", "P(true)", "file"]
-    return _html.table(headers, rows, text_columns=(2, 3, 6))
+    return html.table(headers, rows, text_columns=(2, 3, 6))
 
 
 def _history_table(report: EvaluationReport) -> str:
@@ -82,7 +82,7 @@ def _history_table(report: EvaluationReport) -> str:
         ]
         for epoch in range(epochs)
     ]
-    return _html.table(["epoch", *keys], rows, text_columns=())
+    return html.table(["epoch", *keys], rows, text_columns=())
 
 
 def class_rows(report: EvaluationReport) -> list[Sequence[Any]]:
@@ -103,7 +103,7 @@ def _summary_section(report: EvaluationReport) -> list[str]:
     return [
         f"<h1>{esc(report.title)}</h1>",
         f'<p class="meta">{" &middot; ".join(meta)}</p>',
-        _html.cards(
+        html.cards(
             [
                 ("accuracy", f"{report.accuracy:.1%}"),
                 (f"top-{report.top_k} accuracy", f"{report.top_k_accuracy:.1%}"),
@@ -113,7 +113,7 @@ def _summary_section(report: EvaluationReport) -> list[str]:
             ]
         ),
         "<h2>Summary</h2>",
-        _html.table(
+        html.table(
             ["metric", "value"],
             [
                 ["accuracy", number(report.accuracy, 4)],
@@ -165,7 +165,7 @@ def _class_sections(report: EvaluationReport, pngs: Mapping[str, bytes], embed: 
     return [
         "<h2>Per class</h2>",
         '<div class="grid"><div>',
-        _html.table(
+        html.table(
             ["class", "precision", "recall", "F1", "support"],
             class_rows(report),
             cell_classes={(worst, 3): "bad"},
@@ -182,7 +182,7 @@ def _class_sections(report: EvaluationReport, pngs: Mapping[str, bytes], embed: 
         '<div class="grid">',
         _figure("reliability", pngs, embed),
         "<div>",
-        _html.table(["confidence bin", "images", "accuracy", "mean confidence"], bins),
+        html.table(["confidence bin", "images", "accuracy", "mean confidence"], bins),
         "</div></div>",
     ]
 
@@ -229,4 +229,4 @@ def render_report(
         *_mistakes_and_inside(report, pngs, embed_images),
         *_files_section(pngs, embed_images),
     ]
-    return _html.page(report.title, "\n".join(p for p in parts if p))
+    return html.page(report.title, "\n".join(p for p in parts if p))

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from foodvision.base.backends import BACKEND_CHOICES, select_backend
+from foodvision.base.backends import BACKEND_CHOICES, choose_backend
 
 BACKEND_HELP = (
     "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
@@ -141,9 +141,18 @@ def choose_backend_for(requested: str | None) -> str:
             with another backend.
     """
     try:
-        choice = select_backend(requested)
+        choice = choose_backend(requested)
     except ValueError as err:
         raise UsageError(str(err)) from err
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != choice.name:
+            raise UsageError(
+                f"keras was already imported with backend {keras.backend.backend()!r}; "
+                f"choose the backend ({choice.name!r}) before importing keras"
+            )
+    os.environ["KERAS_BACKEND"] = choice.name
     if choice.reason.startswith("auto"):
         print(f"[foodvision] {choice.describe()}", file=sys.stderr)
     return choice.name
