@@ -1,8 +1,8 @@
 """Step 3: the deeper CNN with data augmentation and dropout; curves and confusion matrix.
 
-Augmentation runs in the tf.data pipeline (``augmentation="standard"``: flips, rotations,
-zoom, translation, contrast); ``augmented_cnn`` is ``deeper_cnn`` with spatial and dense
-dropout.
+Augmentation (``augmentation="standard"``: contrast, brightness, flips, rotations, zoom,
+translation) runs where ``augment_on="auto"`` puts it: inside the compiled train step.
+``augmented_cnn`` is ``deeper_cnn`` with spatial and dense dropout.
 
     python examples/step3_augmented.py --data path/to/food-101
 """

@@ -36,6 +36,26 @@ def jpeg_bytes(size=(32, 40), seed=0, mode="RGB") -> bytes:
     return buffer.getvalue()
 
 
+FOOD101_CLASSES = ["apple_pie", "bibimbap", "churros"]
+
+
+def make_food101(root: Path, train=8, test=4, classes=FOOD101_CLASSES) -> Path:
+    """A Food-101 layout of random JPEGs: ``meta/{classes,train,test}.txt`` and ``images/``."""
+    (root / "meta").mkdir(parents=True)
+    (root / "meta" / "classes.txt").write_text("\n".join(classes) + "\n")
+    lines = {"train": [], "test": []}
+    for c_index, name in enumerate(classes):
+        (root / "images" / name).mkdir(parents=True)
+        for i in range(train + test):
+            (root / "images" / name / f"{1000 + i}.jpg").write_bytes(
+                jpeg_bytes(size=(20, 24), seed=c_index * 100 + i)
+            )
+            lines["train" if i < train else "test"].append(f"{name}/{1000 + i}")
+    for split, entries in lines.items():
+        (root / "meta" / f"{split}.txt").write_text("\n".join(entries) + "\n")
+    return root
+
+
 def write_bad_files(folder: Path) -> dict[str, str]:
     """Write one bad file of each kind; returns {file name: expected reason prefix}."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -50,10 +50,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "foodvision.augment": (
         "AUGMENTATION_PRESETS",
+        "AUGMENT_ON",
         "apply_augmentation",
         "augment_fn",
         "augmentation",
         "mixes_labels",
+        "resolve_augment_on",
     ),
     "foodvision.models.weights": (
         "WEIGHTS_DIR_ENV",

@@ -5,9 +5,8 @@ Importing ``foodvision`` imports this module, which registers the layers with Ke
 ``import foodvision``.
 
 - :class:`ImageNetPreprocessing`: ``keras.applications`` ``preprocess_input`` as a layer.
-- :class:`AugmentationPipeline`: ``keras.layers.Pipeline`` that knows its preset, accepts an
-  empty list of layers and tells whether it mixes labels.
-- :class:`FastRandAugment`: ``keras.layers.RandAugment`` without its ``Equalization`` op.
+
+The augmentation layers live in :mod:`foodvision.augment.layers`.
 """
 
 from __future__ import annotations
@@ -71,67 +70,3 @@ class ImageNetPreprocessing(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         """Config for serialization."""
         return {**super().get_config(), "mode": self.mode}
-
-
-@keras.saving.register_keras_serializable(package="foodvision")
-class FastRandAugment(keras.layers.RandAugment):
-    """``keras.layers.RandAugment`` without ``Equalization``.
-
-    Keras computes every candidate op for every batch and then selects; its
-    ``Equalization`` op alone takes about three quarters of the layer's time in a
-    ``tf.data`` pipeline (measured: 1.43 s -> 0.34 s per batch of 32 128x128 images on
-    2 CPU cores) and ~9 s to trace. The other ten ops are unchanged.
-    """
-
-    _AUGMENT_LAYERS = [n for n in keras.layers.RandAugment._AUGMENT_LAYERS if n != "equalization"]
-
-
-@keras.saving.register_keras_serializable(package="foodvision")
-class AugmentationPipeline(keras.layers.Pipeline):
-    """A ``keras.layers.Pipeline`` of augmentation layers, usable in ``tf.data.Dataset.map``.
-
-    Unlike ``keras.layers.Pipeline`` it accepts an empty list (the ``"none"`` preset: it
-    returns its input unchanged) and records the preset it was made from.
-
-    Args:
-        layers: Augmentation layers applied in order.
-        preset: Preset name, or ``"custom"``.
-        name: Layer name.
-
-    """
-
-    def __init__(self, layers: list, preset: str = "custom", name: str | None = None):
-        super().__init__(list(layers), name=name)
-        self.preset = preset
-
-    @property
-    def mixes_labels(self) -> bool:
-        """Whether a layer mixes labels (MixUp, CutMix).
-
-        Such a pipeline is called on ``{"images": images, "labels": one_hot}``.
-        """
-        return any(layer_mixes_labels(layer) for layer in self.layers)
-
-    def call(self, inputs: Any, training: bool = True, mask: Any = None) -> Any:
-        """Apply the layers in order (identity when there are none)."""
-        if not self.layers:
-            return inputs
-        return super().call(inputs, training=training, mask=mask)
-
-    def get_config(self) -> dict[str, Any]:
-        """Config for serialization."""
-        return {**super().get_config(), "preset": self.preset}
-
-
-def layer_mixes_labels(layer: Any) -> bool:
-    """Whether ``layer`` mixes labels across a batch.
-
-    True for MixUp, CutMix, any layer with a true ``mixes_labels`` attribute, and
-    pipelines or models containing one.
-    """
-    flag = getattr(layer, "mixes_labels", None)
-    if isinstance(flag, bool):
-        return flag
-    if isinstance(layer, (keras.layers.MixUp, keras.layers.CutMix)):
-        return True
-    return any(layer_mixes_labels(inner) for inner in getattr(layer, "layers", ()) or ())

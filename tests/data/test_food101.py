@@ -6,41 +6,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import jpeg_bytes
+from harness import FOOD101_CLASSES, make_food101
 
 import foodvision as fv
 from foodvision.data.food101 import download_food101
-
-CLASSES = ["apple_pie", "bibimbap", "churros"]
-
-
-def make_food101(root: Path, train=8, test=4, classes=CLASSES) -> Path:
-    (root / "meta").mkdir(parents=True)
-    (root / "meta" / "classes.txt").write_text("\n".join(classes) + "\n")
-    lines = {"train": [], "test": []}
-    for c_index, name in enumerate(classes):
-        (root / "images" / name).mkdir(parents=True)
-        for i in range(train + test):
-            (root / "images" / name / f"{1000 + i}.jpg").write_bytes(
-                jpeg_bytes(size=(20, 24), seed=c_index * 100 + i)
-            )
-            lines["train" if i < train else "test"].append(f"{name}/{1000 + i}")
-    for split, entries in lines.items():
-        (root / "meta" / f"{split}.txt").write_text("\n".join(entries) + "\n")
-    return root
 
 
 def test_official_test_split_and_stratified_validation(tmp_path):
     root = make_food101(tmp_path / "food-101")
     data = fv.load_food101(root, image_size=(16, 16), batch_size=4, validation_split=0.25, seed=0)
-    assert data.class_names == tuple(CLASSES)
-    assert data.counts["train"] == dict.fromkeys(CLASSES, 6)
-    assert data.counts["val"] == dict.fromkeys(CLASSES, 2)
-    assert data.counts["test"] == dict.fromkeys(CLASSES, 4)
+    assert data.class_names == tuple(FOOD101_CLASSES)
+    assert data.counts["train"] == dict.fromkeys(FOOD101_CLASSES, 6)
+    assert data.counts["val"] == dict.fromkeys(FOOD101_CLASSES, 2)
+    assert data.counts["test"] == dict.fromkeys(FOOD101_CLASSES, 4)
     test_ids = sorted(os.path.basename(p) for p in data.files["test"])
     assert test_ids == sorted([f"{1000 + i}.jpg" for i in range(8, 12)] * 3)
     # the parent folder works too
-    assert fv.load_food101(tmp_path, image_size=(16, 16)).class_names == tuple(CLASSES)
+    assert fv.load_food101(tmp_path, image_size=(16, 16)).class_names == tuple(FOOD101_CLASSES)
 
 
 def test_class_subset_relabels_in_requested_order(tmp_path):
@@ -94,10 +76,10 @@ def test_download_extracts_once_and_checks_the_hash(tmp_path):
     origin, md5 = make_archive(tmp_path, source)
     cache = tmp_path / "cache"
     root = download_food101(cache, origin=origin, file_hash=md5)
-    assert Path(root, "meta", "classes.txt").read_text().split() == CLASSES
+    assert Path(root, "meta", "classes.txt").read_text().split() == FOOD101_CLASSES
     assert not [p for p in os.listdir(cache) if p.startswith(".food-101-extract")]
     data = fv.load_food101(cache, download=True, image_size=(16, 16), validation_split=0.0)
-    assert data.counts["train"] == dict.fromkeys(CLASSES, 3)
+    assert data.counts["train"] == dict.fromkeys(FOOD101_CLASSES, 3)
 
     with pytest.raises(ValueError, match="(?i)hash|corrupt"):
         download_food101(tmp_path / "other", origin=origin, file_hash="0" * 32)

@@ -234,3 +234,25 @@ def test_tensorboard_logs_one_point_per_epoch_across_a_resume(tmp_path):
     assert {("epoch_accuracy", e) for e in (0, 1, 2)} <= train_points
     assert ("epoch_loss", 3) not in train_points
     assert ("epoch_accuracy", 2) in tensorboard_scalars(logs / "validation")
+
+
+def test_arrays_in_memory_train_with_a_batch_size_and_validation():
+    data = tiny_image_data()
+    images, labels = (np.concatenate(part) for part in zip(*[(x, y) for x, y in data.train]))
+    val = tuple(np.concatenate(part) for part in zip(*[(x, y) for x, y in data.val]))
+    model = tiny_model()
+    history = fv.train(
+        model,
+        (images, labels),
+        epochs=12,
+        batch_size=8,
+        validation_data=val,
+        learning_rate=0.02,
+        seed=0,
+        verbose=0,
+    )
+    assert history.history["val_accuracy"][-1] >= 0.9
+    with pytest.raises(ValueError, match="label 7 is not a class index"):
+        fv.train(tiny_model(), (images, np.full(len(images), 7)), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="batch_size and validation_data go with"):
+        fv.train(tiny_model(), data, epochs=1, batch_size=8, verbose=0)

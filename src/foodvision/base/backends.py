@@ -127,3 +127,43 @@ def choose_backend(requested: str | None = "auto") -> BackendChoice:
         if installed(name):
             return BackendChoice(name, "auto: CPU only, fastest measured CPU backend installed")
     raise ValueError("no Keras backend is installed; pip install tensorflow or jax")
+
+
+def _backend_sees_accelerator(backend: str) -> bool:
+    if backend == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available())
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    return False
+
+
+def unused_accelerator_message(backend: str) -> str | None:
+    """Say how to choose JAX when ``backend`` runs on the CPU while JAX sees a GPU/TPU.
+
+    Args:
+        backend: The Keras backend in use.
+
+    Returns:
+        The message, or ``None`` when the backend is JAX, JAX sees no accelerator, or
+        the backend uses one itself.
+
+    Example:
+        >>> unused_accelerator_message("jax") is None
+        True
+
+    """
+    if backend == "jax":
+        return None
+    accelerator = jax_accelerator()
+    if accelerator is None or _backend_sees_accelerator(backend):
+        return None
+    return (
+        f"Keras runs on {backend} on the CPU, but JAX sees a {accelerator.upper()}: set "
+        "KERAS_BACKEND=jax before Keras is imported (in Python: os.environ['KERAS_BACKEND'] "
+        "= fv.choose_backend().name, which picks JAX on accelerators), or pass --backend "
+        "auto to the foodvision command"
+    )

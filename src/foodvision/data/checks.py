@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from foodvision.base.system import usable_cores
+from foodvision.base.tf_runtime import tensorflow
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 """File name suffixes (lower case) that are treated as images; others are ignored."""
@@ -91,11 +92,11 @@ def pil_to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
     """First line of an error's message, without TensorFlow's op details around it.
 
     Example:
-        >>> _describe(ValueError("Invalid PNG data, size 6 [Op:DecodeImage] name: "))
+        >>> describe_error(ValueError("Invalid PNG data, size 6 [Op:DecodeImage] name: "))
         'Invalid PNG data, size 6'
 
     """
@@ -114,7 +115,7 @@ def _inspect(path: str) -> CheckedImage | str:
     except PermissionError:
         return "cannot read file: permission denied"
     except OSError as err:
-        return f"cannot read file: {err.strerror or _describe(err)}"
+        return f"cannot read file: {err.strerror or describe_error(err)}"
     if not data:
         return "empty file (0 bytes)"
     try:
@@ -135,7 +136,7 @@ def _inspect(path: str) -> CheckedImage | str:
         return "not an image: unrecognised file format"
     except Exception as err:  # noqa: BLE001 - undecodable data means the file is skipped
         fmt = locals().get("image_format", "image")
-        return f"corrupt or truncated {fmt} data: {_describe(err)}"
+        return f"corrupt or truncated {fmt} data: {describe_error(err)}"
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)
     return CheckedImage(path, height, width, image_format, buffer.getvalue())
@@ -143,10 +144,9 @@ def _inspect(path: str) -> CheckedImage | str:
 
 def _native_decode_failures(paths: Sequence[str]) -> list[int]:
     """Find the indices of ``paths`` that TensorFlow's decoder rejects, in parallel."""
-    import tensorflow as tf
-
     if not paths:
         return []
+    tf = tensorflow()
 
     def decode(index: Any, path: Any) -> tuple[Any, Any]:
         image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
@@ -165,13 +165,13 @@ def _native_decode_failures(paths: Sequence[str]) -> list[int]:
 
 
 def _native_decode_error(checked: CheckedImage) -> str:
-    import tensorflow as tf
+    tf = tensorflow()
 
     try:
         data = tf.io.read_file(checked.path)
         tf.io.decode_image(data, channels=3, expand_animations=False)
     except (tf.errors.OpError, OSError) as err:
-        return f"corrupt or truncated {checked.format} data: {_describe(err)}"
+        return f"corrupt or truncated {checked.format} data: {describe_error(err)}"
     return f"{checked.format} data could not be decoded"
 
 
@@ -194,7 +194,7 @@ def check_image(path: str) -> CheckedImage | str:
 
 
 def check_images(
-    paths: Sequence[str], num_workers: int | None = None
+    paths: Sequence[str], num_workers: int | None = None, *, decode: bool = True
 ) -> tuple[list[CheckedImage | None], list[tuple[str, str]]]:
     """Check many files: headers in threads, then a parallel decode of every image.
 
@@ -205,6 +205,9 @@ def check_images(
     Args:
         paths: Files to check.
         num_workers: Threads for reading headers; defaults to the usable CPU cores.
+        decode: Decode the JPEG, PNG and GIF files with TensorFlow too. The array
+            loader passes ``False``: it decodes every file with Pillow next, and that
+            decode is its check.
 
     Returns:
         ``(checked, skipped)``: ``checked[i]`` is the :class:`CheckedImage` of
@@ -219,6 +222,8 @@ def check_images(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results: list[CheckedImage | str] = list(pool.map(_inspect, paths, chunksize=64))
     native = [i for i, r in enumerate(results) if isinstance(r, CheckedImage) and not r.inline_png]
+    if not decode:
+        native = []
     for failed in _native_decode_failures([paths[i] for i in native]):
         index = native[failed]
         results[index] = _native_decode_error(results[index])

@@ -12,8 +12,9 @@ from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
     build_image_data,
     carve_split,
-    check_labelled_files,
+    load_checked_files,
     require_directory,
+    resolve_loader,
 )
 
 
@@ -58,6 +59,7 @@ def load_image_folder(
     validation_split: float = 0.2,
     test_split: float = 0.0,
     seed: int = 0,
+    loader: str = "auto",
     **pipeline_options: Any,
 ) -> ImageData:
     """Load a class-per-folder dataset (``path/<class>/<images>``).
@@ -75,8 +77,12 @@ def load_image_folder(
         validation_split: Fraction of each class for validation.
         test_split: Fraction of each class for testing (``0`` gives ``test=None``).
         seed: Seed of the splits and of the training shuffle.
+        loader: ``"tf"`` (tf.data pipeline), ``"arrays"`` (decoded once with Pillow
+            into a uint8 array; no TensorFlow) or ``"auto"`` (``"tf"`` when TensorFlow
+            is installed).
         **pipeline_options: ``cache``, ``resize``, ``interpolation``, ``antialias``,
-            ``jpeg_downscale``, ``augment`` (see :func:`make_file_dataset`).
+            ``jpeg_downscale``, ``augment`` (see :func:`make_file_dataset`); the
+            array loader takes ``cache`` (a folder keeps its store) and ``resize``.
 
     Returns:
         An :class:`ImageData`.
@@ -110,7 +116,14 @@ def load_image_folder(
             )
         paths.extend(found)
         labels.extend([label] * len(found))
-    images, labels, skipped = check_labelled_files(paths, labels)
+    images, labels, skipped, decoded = load_checked_files(
+        paths,
+        labels,
+        loader=resolve_loader(loader),
+        image_size=image_size,
+        name="images",
+        options=pipeline_options,
+    )
     test, rest = carve_split(images, labels, test_split, seed)
     # The validation fraction is of the whole class, so rescale it to what is left.
     val, train = carve_split(*rest, validation_split / (1 - test_split), seed + 1)
@@ -123,5 +136,6 @@ def load_image_folder(
         image_size=image_size,
         batch_size=batch_size,
         seed=seed,
+        decoded=[decoded] if decoded is not None else [],
         **pipeline_options,
     )

@@ -27,8 +27,9 @@ from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
     build_image_data,
     carve_split,
-    check_labelled_files,
+    load_checked_files,
     require_directory,
+    resolve_loader,
 )
 
 FOOD101_URL = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz"
@@ -271,6 +272,7 @@ def load_food101(
     batch_size: int = 32,
     validation_split: float = 0.2,
     seed: int = 0,
+    loader: str = "auto",
     **pipeline_options: Any,
 ) -> ImageData:
     """Load Food-101 (or any dataset in its layout) with the official test split.
@@ -287,8 +289,11 @@ def load_food101(
         batch_size: Images per batch.
         validation_split: Fraction of each class's training images used for validation.
         seed: Seed of the validation split and of the training shuffle.
+        loader: ``"tf"``, ``"arrays"`` or ``"auto"`` (see
+            :func:`foodvision.load_image_folder`).
         **pipeline_options: ``cache``, ``resize``, ``interpolation``, ``antialias``,
-            ``jpeg_downscale``, ``augment`` (see :func:`make_file_dataset`).
+            ``jpeg_downscale``, ``augment`` (see :func:`make_file_dataset`); the
+            array loader takes ``cache`` and ``resize``.
 
     Returns:
         An :class:`ImageData`.
@@ -337,8 +342,14 @@ def load_food101(
             f"{len(overlap)} image(s) are listed in both meta/train.txt and meta/test.txt "
             f"(e.g. {sorted(overlap)[0]}); remove them from one list so the test set stays unseen"
         )
-    train_images, train_labels, bad_train = check_labelled_files(train_paths, train_labels)
-    test_images, test_labels, bad_test = check_labelled_files(test_paths, test_labels)
+    loader = resolve_loader(loader)
+    common = dict(loader=loader, image_size=image_size, options=pipeline_options)
+    train_images, train_labels, bad_train, train_store = load_checked_files(
+        train_paths, train_labels, name="train", **common
+    )
+    test_images, test_labels, bad_test, test_store = load_checked_files(
+        test_paths, test_labels, name="test", **common
+    )
     val, train = carve_split(train_images, train_labels, validation_split, seed)
     return build_image_data(
         {"train": train, "val": val, "test": (test_images, test_labels)},
@@ -349,6 +360,7 @@ def load_food101(
         image_size=image_size,
         batch_size=batch_size,
         seed=seed,
+        decoded=[store for store in (train_store, test_store) if store is not None],
         **pipeline_options,
     )
 

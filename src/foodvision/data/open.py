@@ -20,6 +20,7 @@ def load_data(
     test_split: float = 0.2,
     download: bool = False,
     seed: int = 0,
+    loader: str = "auto",
 ) -> ImageData:
     """Load the dataset named by ``source``, whatever its kind.
 
@@ -37,6 +38,8 @@ def load_data(
         test_split: Test fraction of a class-per-folder dataset (Food-101 has its own).
         download: Download Food-101 when it is not found.
         seed: Seed of the splits and of the training shuffle.
+        loader: ``"tf"``, ``"arrays"`` (no TensorFlow) or ``"auto"`` (see
+            :func:`load_image_folder`).
 
     Returns:
         An :class:`ImageData`.
@@ -59,7 +62,9 @@ def load_data(
     # dataset has fixed splits and would otherwise ignore it).
     check_fraction("validation_split", validation_split)
     check_fraction("test_split", test_split)
-    common: dict[str, Any] = dict(image_size=image_size, batch_size=batch_size, seed=seed)
+    common: dict[str, Any] = dict(
+        image_size=image_size, batch_size=batch_size, seed=seed, loader=loader
+    )
     name = os.fspath(source)
     if name == "synthetic":
         if classes:

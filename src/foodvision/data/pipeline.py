@@ -23,6 +23,7 @@ import numpy as np
 
 from foodvision.base.checks import check_int
 from foodvision.base.system import memory_budget
+from foodvision.base.tf_runtime import tensorflow
 from foodvision.data.checks import CheckedImage
 
 RESIZE_MODES = ("stretch", "crop", "pad")
@@ -133,7 +134,7 @@ def resize_image(
         TensorShape([8, 8, 3])
 
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     height, width = image_size
     if resize == "crop":
@@ -175,7 +176,7 @@ def decode_file(
     ``any_inline=False`` and a single entry in ``ratio_indices`` (the ``_JPEG_RATIOS``
     indices the dataset uses) leave out the branches that the dataset never takes.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     if any_inline:
         data = tf.cond(
@@ -220,7 +221,7 @@ def _finish(
     batch_size: int,
     augment: Augment | None,
 ) -> Any:
-    import tensorflow as tf
+    tf = tensorflow()
 
     if cache is not None:
         if cache:
@@ -278,7 +279,7 @@ def make_file_dataset(
         >>> ds = make_file_dataset(checked, labels, image_size=(128, 128))  # doctest: +SKIP
 
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     if resize not in RESIZE_MODES:
         raise ValueError(f"unknown resize mode {resize!r}; choose one of {', '.join(RESIZE_MODES)}")
@@ -347,7 +348,7 @@ def make_array_dataset(
         [(4, 8, 8, 3)]
 
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     images = np.asarray(images)
     labels = np.asarray(labels, dtype=np.int32)

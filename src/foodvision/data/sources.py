@@ -1,32 +1,138 @@
-"""Shared steps of the file-based sources: check files, split, build the datasets."""
+"""Shared steps of the file-based sources: check files, split, build the datasets.
+
+Two loaders turn checked files into batches:
+
+- ``"tf"``: the tf.data pipeline (:func:`foodvision.data.pipeline.make_file_dataset`);
+- ``"arrays"``: every file decoded once with Pillow into one uint8 array
+  (:mod:`foodvision.data.array_store`), batched by
+  :class:`~foodvision.data.array_split.ArraySplit`; no TensorFlow.
+
+``loader="auto"`` takes ``"tf"`` when TensorFlow is installed, else ``"arrays"``.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from foodvision.base.checks import check_choice
 from foodvision.data.checks import CheckedImage, check_images, warn_skipped
 from foodvision.data.image_data import ImageData
-from foodvision.data.pipeline import make_file_dataset, validate_image_size
 from foodvision.data.splits import stratified_split
+
+LOADERS = ("auto", "tf", "arrays")
+"""Accepted values of ``loader``."""
+
+_ARRAY_OPTIONS = ("cache", "resize")
+"""The pipeline options the array loader takes (the others belong to tf.data)."""
+
+
+def tensorflow_installed() -> bool:
+    """Whether ``tensorflow`` can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def resolve_loader(loader: str) -> str:
+    """``"tf"`` or ``"arrays"`` for a ``loader`` argument.
+
+    Raises:
+        ValueError: For an unknown loader, or ``"tf"`` without TensorFlow.
+
+    Example:
+        >>> resolve_loader("arrays")
+        'arrays'
+
+    """
+    check_choice("loader", loader, LOADERS)
+    if loader == "auto":
+        return "tf" if tensorflow_installed() else "arrays"
+    if loader == "tf" and not tensorflow_installed():
+        raise ValueError(
+            "loader='tf' needs TensorFlow, which is not installed; use loader='arrays' "
+            "(decodes with Pillow, no TensorFlow) or pip install tensorflow-cpu"
+        )
+    return loader
+
+
+def array_cache(cache: Any) -> str | None:
+    """The array store's ``cache`` argument for a loader's ``cache`` option.
+
+    A folder keeps the store there; ``True``/``"memory"`` keeps it in memory; anything
+    else (``"auto"``, ``None``, ``False``) keeps it in memory when it fits, else in an
+    unlinked temporary file (the decoded images are always kept: that is the loader).
+    """
+    if cache is True or cache == "memory":
+        return ""
+    if cache in (None, False, "auto"):
+        return None
+    return os.fspath(cache)
 
 
 def check_labelled_files(
-    paths: Sequence[str], labels: Sequence[int]
+    paths: Sequence[str], labels: Sequence[int], *, decode: bool = True
 ) -> tuple[list[CheckedImage], list[int], list[tuple[str, str]]]:
     """Check files and drop the ones that cannot be decoded.
+
+    Args:
+        paths: Files.
+        labels: Their labels.
+        decode: Decode with TensorFlow too (see :func:`check_images`).
 
     Returns:
         ``(images, labels, skipped)`` for the files that decode, and ``(path, reason)``
         for the others.
-
     """
-    checked, skipped = check_images(list(paths))
+    checked, skipped = check_images(list(paths), decode=decode)
     keep = [i for i, c in enumerate(checked) if c is not None]
     return [checked[i] for i in keep], [int(labels[i]) for i in keep], skipped
+
+
+def load_checked_files(
+    paths: Sequence[str],
+    labels: Sequence[int],
+    *,
+    loader: str,
+    image_size: Sequence[int],
+    name: str,
+    options: dict[str, Any],
+) -> tuple[list[CheckedImage], list[int], list[tuple[str, str]], Any]:
+    """Check files for the ``loader``; the array loader also decodes them into a store.
+
+    Returns:
+        ``(images, labels, skipped, decoded)``: ``decoded`` is the
+        :class:`~foodvision.data.array_store.DecodedImages` of the array loader, else
+        ``None``.
+    """
+    arrays = loader == "arrays"
+    images, labels, skipped = check_labelled_files(paths, labels, decode=not arrays)
+    if not arrays:
+        return images, labels, skipped, None
+    from foodvision.data.array_store import decode_images
+    from foodvision.data.pipeline import validate_image_size
+
+    unknown = sorted(set(options) - set(_ARRAY_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"{', '.join(unknown)} belong to the tf.data pipeline (loader='tf'); the array "
+            f"loader takes {', '.join(_ARRAY_OPTIONS)}"
+        )
+    decoded = decode_images(
+        images,
+        validate_image_size(image_size),
+        resize=options.get("resize", "stretch"),
+        cache=array_cache(options.get("cache", "auto")),
+        name=name,
+    )
+    keep = [i for i, image in enumerate(images) if image.path in decoded.row_of]
+    images, labels = [images[i] for i in keep], [labels[i] for i in keep]
+    return images, labels, skipped + decoded.skipped, decoded
 
 
 def carve_split(
@@ -50,6 +156,7 @@ def build_image_data(
     image_size: Sequence[int],
     batch_size: int,
     seed: int,
+    decoded: Sequence[Any] = (),
     **pipeline_options: Any,
 ) -> ImageData:
     """Turn checked, split file lists into an :class:`ImageData`.
@@ -64,12 +171,16 @@ def build_image_data(
         image_size: ``(height, width)``.
         batch_size: Images per batch.
         seed: Shuffle seed of the training split.
+        decoded: The array loader's stores (:func:`load_checked_files`): the splits are
+            then :class:`~foodvision.data.array_split.ArraySplit` batches of them.
         **pipeline_options: Passed to :func:`make_file_dataset` (cache, resize, ...).
 
     Raises:
         ValueError: If the training split is empty or a class has no training image.
 
     """
+    from foodvision.data.pipeline import validate_image_size
+
     image_size = validate_image_size(image_size)
     warn_skipped(skipped, total_files)
     train_labels = splits.get("train", ([], []))[1]
@@ -88,8 +199,16 @@ def build_image_data(
         per_class = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
         counts[name] = {c: int(n) for c, n in zip(class_names, per_class)} if images else {}
         files[name] = [i.path for i in images]
-        datasets[name] = (
-            make_file_dataset(
+        if not images:
+            datasets[name] = None
+        elif decoded:
+            datasets[name] = _array_split(
+                images, labels, decoded, batch_size, name == "train", seed
+            )
+        else:
+            from foodvision.data.pipeline import make_file_dataset
+
+            datasets[name] = make_file_dataset(
                 images,
                 labels,
                 image_size=image_size,
@@ -99,9 +218,6 @@ def build_image_data(
                 name=name,
                 **pipeline_options,
             )
-            if images
-            else None
-        )
     return ImageData(
         train=datasets["train"],
         val=datasets["val"],
@@ -114,6 +230,29 @@ def build_image_data(
         files=files,
         source=source,
         labels_checked=True,
+    )
+
+
+def _array_split(
+    images: list[CheckedImage],
+    labels: list[int],
+    decoded: Sequence[Any],
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+) -> Any:
+    """The split's rows in the store that decoded its files (one store per split)."""
+    from foodvision.data.array_split import ArraySplit
+
+    store = next(d for d in decoded if images[0].path in d.row_of)
+    rows = [store.row_of[image.path] for image in images]
+    return ArraySplit(
+        store.images,
+        np.asarray(labels, np.int32),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        rows=rows,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from foodvision.base.checks import check_int
 from foodvision.data.image_data import ImageData
 from foodvision.data.pipeline import make_array_dataset, validate_image_size
+from foodvision.data.sources import resolve_loader
 from foodvision.data.synthetic_images import SYNTHETIC_CLASS_NAMES, generate_synthetic_images
 
 
@@ -26,6 +27,7 @@ def load_synthetic(
     batch_size: int = 32,
     seed: int = 0,
     augment: Any = None,
+    loader: str = "auto",
 ) -> ImageData:
     """Generate the built-in "food plates" dataset (pizza, donut, sushi, salad, fries).
 
@@ -40,7 +42,9 @@ def load_synthetic(
         test_per_class: Test images per class (``0`` gives ``test=None``).
         batch_size: Images per batch.
         seed: Seed of the images and of the training shuffle.
-        augment: Optional function mapped on every training batch.
+        augment: Optional function mapped on every training batch (tf.data loader).
+        loader: ``"tf"`` (tf.data batches), ``"arrays"`` (NumPy batches, no
+            TensorFlow) or ``"auto"`` (``"tf"`` when TensorFlow is installed).
 
     Returns:
         An :class:`ImageData`.
@@ -52,6 +56,9 @@ def load_synthetic(
 
     """
     image_size = validate_image_size(image_size)
+    loader = resolve_loader(loader)
+    if loader == "arrays" and augment is not None:
+        raise ValueError("augment maps a function over tf.data batches: use loader='tf'")
     sizes = {"train": train_per_class, "val": val_per_class, "test": test_per_class}
     for name, size in sizes.items():
         check_int(f"{name}_per_class", size, 1 if name == "train" else 0)
@@ -63,6 +70,13 @@ def load_synthetic(
             continue
         images, labels = generate_synthetic_images(size, image_size, _split_seed(seed, index))
         counts[name] = {c: int(n) for c, n in zip(SYNTHETIC_CLASS_NAMES, np.bincount(labels))}
+        if loader == "arrays":
+            from foodvision.data.array_split import ArraySplit
+
+            datasets[name] = ArraySplit(
+                images, labels, batch_size=batch_size, shuffle=name == "train", seed=seed
+            )
+            continue
         datasets[name] = make_array_dataset(
             images,
             labels,

@@ -9,8 +9,8 @@ so that any layer's output can be recorded or replaced on the way.
 Layers are named by their path: ``"conv2d"`` at the top level, ``"vgg16/block5_conv3"``
 inside the nested model ``vgg16``.
 
-Keras has no public API for this, so this module (with ``FastRandAugment`` in
-:mod:`foodvision.layers`) is where foodvision relies on Keras internals:
+Keras has no public API for this, so this module (with
+:mod:`foodvision.augment.backend_ops`) is where foodvision relies on Keras internals:
 ``Functional._run_through_graph``, ``_nodes_by_depth``, ``Sequential._functional``,
 ``KerasTensor._keras_history`` and ``Layer._call_has_training_arg``. They are tested on
 the Keras versions ``pyproject.toml`` allows (an upper bound keeps a release that changes

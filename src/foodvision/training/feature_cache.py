@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from foodvision.base.system import memory_budget
+from foodvision.data.array_split import ArraySplit, numpy_batches
 from foodvision.data.image_data import ImageData
 from foodvision.models.inference import predict_arrays
 
@@ -95,7 +96,7 @@ def split_features(
             _remove_when_unused(path, folder)
     labels = np.empty(count, np.int32)
     start = 0
-    for images, batch_labels in dataset.as_numpy_iterator():
+    for images, batch_labels in numpy_batches(dataset):
         if start + len(batch_labels) > count:
             raise ValueError(f"the {name} split holds more than the {count} images counted")
         output = predict_arrays(prefix, images, batch_size or len(images))
@@ -109,26 +110,9 @@ def split_features(
 
 def feature_dataset(
     features: np.ndarray, labels: np.ndarray, *, batch_size: int, shuffle: bool, seed: int
-) -> Any:
+) -> ArraySplit:
     """Batches of ``(features, labels)`` gathered by index (no copy of the arrays)."""
-    import tensorflow as tf
-
-    shape = features.shape[1:]
-
-    def gather(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        order = np.sort(indices)
-        return np.asarray(features[order]), labels[order]
-
-    def load(indices: Any) -> tuple[Any, Any]:
-        x, y = tf.numpy_function(gather, [indices], (tf.float32, tf.int32))
-        x.set_shape((None, *shape))
-        y.set_shape((None,))
-        return x, y
-
-    dataset = tf.data.Dataset.range(len(labels))
-    if shuffle:
-        dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).map(load).prefetch(tf.data.AUTOTUNE)
+    return ArraySplit(features, labels, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def features_to_data(

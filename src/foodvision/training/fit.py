@@ -5,20 +5,28 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
 
+from foodvision.base.backends import unused_accelerator_message
 from foodvision.base.checks import check_int
 from foodvision.base.files import write_text_atomic
 from foodvision.base.shapes import model_num_classes
+from foodvision.base.tf_runtime import tensorflow
 from foodvision.training import state
 from foodvision.training.callbacks import (
     NaNGuard,
     ResumableEarlyStopping,
     TrainingState,
+)
+from foodvision.training.device_augmentation import (
+    AugmentingModel,
+    compile_like,
+    inference_model,
 )
 from foodvision.training.placement import (
     divisible_batches,
@@ -55,9 +63,33 @@ def check_inputs(model: Any, data: Any, epochs: int) -> int:
     return num_train
 
 
+def as_image_data(
+    data: Any, model: Any, batch_size: int | None, validation_data: Any, seed: int | None
+) -> Any:
+    """``data`` itself, or in-memory ``(images, labels)`` wrapped as an ``ImageData``."""
+    if not isinstance(data, (tuple, list)):
+        if batch_size is not None or validation_data is not None:
+            raise ValueError(
+                "batch_size and validation_data go with (images, labels) arrays; an "
+                "ImageData has its own batch size and splits"
+            )
+        return data
+    if len(data) != 2:
+        raise ValueError(f"data must be an ImageData or (images, labels), got {len(data)} items")
+    from foodvision.data.from_arrays import image_data_from_arrays
+
+    return image_data_from_arrays(
+        *data,
+        batch_size=check_int("batch_size", 32 if batch_size is None else batch_size, 1),
+        validation_data=validation_data,
+        num_classes=model_num_classes(model),
+        seed=seed or 0,
+    )
+
+
 def _checked_labels(dataset: Any, num_classes: int) -> Any:
     """Fail with a clear message on the first batch holding a label outside the classes."""
-    import tensorflow as tf
+    tf = tensorflow()
 
     def check(images: Any, labels: Any) -> tuple[Any, Any]:
         if labels.shape.rank is not None and labels.shape.rank > 1:
@@ -72,6 +104,19 @@ def _checked_labels(dataset: Any, num_classes: int) -> Any:
             return tf.identity(images), labels
 
     return dataset.map(check, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+_ACCELERATOR_CHECKED: list[bool] = []
+
+
+def warn_unused_accelerator() -> None:
+    """Warn once per process when Keras trains on a CPU while JAX sees a GPU or TPU."""
+    if _ACCELERATOR_CHECKED:
+        return
+    _ACCELERATOR_CHECKED.append(True)
+    message = unused_accelerator_message(keras.backend.backend())
+    if message:
+        warnings.warn(message, stacklevel=3)
 
 
 def _verbosity(verbose: int | str) -> int:
@@ -110,11 +155,14 @@ def train(
     data: Any,
     epochs: int = 10,
     *,
+    batch_size: int | None = None,
+    validation_data: tuple[Any, Any] | None = None,
     learning_rate: float = 1e-3,
     optimizer: str | keras.optimizers.Optimizer = "adam",
     schedule: str = "constant",
     warmup_epochs: int = 0,
     augmentation: Any = None,
+    augment_on: str = "auto",
     class_weight: dict[int, float] | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = True,
@@ -136,15 +184,24 @@ def train(
 
     Args:
         model: A Keras model whose last layer has one output per class.
-        data: An :class:`~foodvision.ImageData`.
+        data: An :class:`~foodvision.ImageData`, or ``(images, labels)`` arrays in
+            memory (``(N, H, W, 3)`` in 0..255 and ``(N,)`` class indices).
         epochs: Total epochs of the run (a resumed run only runs the missing ones).
+        batch_size: Images per batch of in-memory arrays (default 32); an
+            ``ImageData`` has its own.
+        validation_data: ``(images, labels)`` to validate on, with in-memory arrays.
         learning_rate: Peak learning rate (used when the model is not compiled).
         optimizer: ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"`` or an optimizer.
         schedule: ``"constant"``, ``"cosine"`` (with ``warmup_epochs`` of linear
             warm-up) or ``"plateau"`` (halve the rate when ``monitor`` stalls).
         warmup_epochs: Warm-up epochs of the cosine schedule.
-        augmentation: A preset name or layer from :func:`foodvision.augmentation`,
-            applied to training batches in the tf.data pipeline.
+        augmentation: A preset name or pipeline from :func:`foodvision.augmentation`,
+            applied to training batches.
+        augment_on: Where augmentation runs: ``"device"`` (inside the compiled train
+            step, on ``uint8`` batches; any backend), ``"pipeline"`` (a parallel
+            ``tf.data`` map) or ``"auto"`` (see
+            :func:`foodvision.augment.resolve_augment_on`). Either way the model keeps
+            no augmentation layer: what is saved and returned is the classifier alone.
         class_weight: Optional ``{class index: weight}``.
         checkpoint_dir: Folder for history, best model and backups; ``None`` keeps
             nothing on disk.
@@ -180,10 +237,14 @@ def train(
         >>> history = fv.train(model, data, epochs=5,
         ...                    checkpoint_dir="runs/baseline")  # doctest: +SKIP
     """
+    data = as_image_data(data, model, batch_size, validation_data, seed)
     num_train = check_inputs(model, data, epochs)
+    warn_unused_accelerator()
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    train_ds, val_ds, mixed_labels = training_datasets(data, augmentation, seed)
+    train_ds, val_ds, mixed_labels, on_device = training_datasets(
+        data, augmentation, seed, augment_on
+    )
     monitor = monitor or ("val_accuracy" if val_ds is not None else "accuracy")
     mode = "min" if "loss" in monitor else "max"
     steps_per_epoch = math.ceil(num_train / data.batch_size)
@@ -197,6 +258,9 @@ def train(
     val_ds = divisible_batches(val_ds, distribution)
     with training_copy(model, precision, distribution) as net:
         compile_defaults(net, optimizer=optimizer, learning_rate=rate, mixed_labels=mixed_labels)
+        if on_device is not None:
+            net = AugmentingModel(net, on_device, data.num_classes)
+            compile_like(net, inference_model(net))
         latest, rows = _restore(directory, net, resume)
         initial_epoch = int(latest["epoch"]) if latest else 0
         finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
@@ -241,33 +305,53 @@ def train(
     return history
 
 
-def training_datasets(data: Any, augmentation: Any, seed: int | None) -> tuple[Any, Any, bool]:
+def training_datasets(
+    data: Any, augmentation: Any, seed: int | None, augment_on: str = "auto"
+) -> tuple[Any, Any, bool, Any]:
     """Training and validation datasets with augmentation and label checks applied.
 
     Returns:
-        ``(train, val, mixed_labels)``; ``mixed_labels`` is true when the augmentation
-        turns labels into soft one-hot targets (MixUp, CutMix).
+        ``(train, val, mixed_labels, on_device)``: ``mixed_labels`` is true when the
+        augmentation turns labels into soft one-hot targets (MixUp, CutMix);
+        ``on_device`` is the augmentation pipeline to run inside the train step, or
+        ``None`` when there is none or it was mapped over ``train`` already.
     """
-    train_ds = data.train
-    mixed_labels = False
-    if augmentation is not None:
-        from foodvision.augment import apply_augmentation, mixes_labels
-        from foodvision.augment import augmentation as make_augmentation
+    from foodvision.augment import apply_augmentation, resolve_augment_on
+    from foodvision.augment import augmentation as make_augmentation
+    from foodvision.data.array_split import is_tf_dataset
 
-        layer = make_augmentation(augmentation, seed=seed or 0)
-        mixed_labels = mixes_labels(layer)
-        train_ds = apply_augmentation(train_ds, layer, data.num_classes)
+    train_ds = data.train
+    tf_data = is_tf_dataset(train_ds)
+    pipeline = make_augmentation(augmentation, seed=seed or 0)
+    mixed_labels = pipeline.mixes_labels
+    on_device = None
+    if pipeline.layers and resolve_augment_on(augment_on, pipeline, tf_data=tf_data) == "device":
+        on_device = pipeline
+    elif pipeline.layers:
+        train_ds = apply_augmentation(train_ds, pipeline, data.num_classes)
     val_ds = data.val
-    if not getattr(data, "labels_checked", False):
+    if not tf_data:
+        _check_array_labels(data)
+    elif not getattr(data, "labels_checked", False):
         # Data the loaders did not build: check every batch. The map costs CPU on each
         # step, so data whose labels were checked once at load time skips it.
         train_ds = _checked_labels(train_ds, data.num_classes)
         val_ds = _checked_labels(val_ds, data.num_classes) if val_ds is not None else None
-    if val_ds is not None and mixed_labels:  # the loss then takes one-hot targets
-        import tensorflow as tf
+    if val_ds is not None and mixed_labels and on_device is None:
+        tf = tensorflow()  # the loss takes one-hot targets (on the device: made there)
 
         val_ds = val_ds.map(lambda x, y: (x, tf.one_hot(y, data.num_classes)))
-    return train_ds, val_ds, mixed_labels
+    return train_ds, val_ds, mixed_labels, on_device
+
+
+def _check_array_labels(data: Any) -> None:
+    """Check the labels of array splits at once (they are all in memory)."""
+    from foodvision.data.sources import check_class_indices
+
+    for name in ("train", "val"):
+        split = getattr(data, name)
+        if split is not None and hasattr(split, "labels"):
+            check_class_indices(split.labels, data.num_classes, name)
 
 
 def _restore(directory: Path | None, model: Any, resume: bool) -> tuple[dict | None, list[dict]]:
@@ -276,7 +360,7 @@ def _restore(directory: Path | None, model: Any, resume: bool) -> tuple[dict | N
         return None, []
     if not resume:
         state.reset_directory(directory)
-    state.check_run_file(directory, model)
+    state.check_run_file(directory, inference_model(model))
     latest = state.load_state(directory, model)
     rows = state.read_history(directory, int(latest["epoch"])) if latest else []
     return latest, rows

@@ -15,6 +15,8 @@ from typing import Any
 
 import keras
 
+from foodvision.base.tf_runtime import tensorflow
+
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 DISTRIBUTIONS = ("data_parallel",)
 
@@ -58,13 +60,14 @@ def divisible_batches(dataset: Any, distribution: Any) -> Any:
     say, 7 images on 2 devices cannot run; it is left out of that epoch (the training
     split is reshuffled every epoch, so every image is still seen).
     """
-    import tensorflow as tf
-
     if distribution is None or dataset is None:
         return dataset
     devices = int(distribution.device_mesh.shape[0])
     if devices <= 1:
         return dataset
+    if hasattr(dataset, "divisible"):  # an ArraySplit
+        return dataset.divisible(devices)
+    tf = tensorflow()
     return dataset.filter(lambda images, labels: tf.shape(images)[0] % devices == 0)
 
 

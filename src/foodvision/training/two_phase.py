@@ -111,6 +111,7 @@ class _PhaseTrainer:
     early_stopping: int | None
     seed: int | None
     verbose: int | str
+    augment_on: str = "auto"
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -132,6 +133,7 @@ class _PhaseTrainer:
             epochs,
             schedule=schedule,  # the rate is compiled in; this adds the plateau callback
             augmentation=augmentation,
+            augment_on=self.augment_on,
             checkpoint_dir=self.directory / phase if self.directory is not None else None,
             tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
             seed=self.seed,
@@ -204,6 +206,7 @@ def fine_tune(
     finetune_average_epochs: int = 0,
     optimizer: str = "adam",
     augmentation: Any = None,
+    augment_on: str = "auto",
     augment_head: bool = True,
     cache_features: bool = True,
     feature_dir: str | Path | None = None,
@@ -237,6 +240,8 @@ def fine_tune(
         augmentation: Augmentation preset or layer; the images then change every epoch,
             so the whole model runs every epoch of the augmented phases (no feature
             caching there).
+        augment_on: Where augmentation runs: ``"device"``, ``"pipeline"`` or
+            ``"auto"`` (see :func:`foodvision.train`).
         augment_head: Augment phase 1 too. ``False`` trains the head on the
             un-augmented images, so the frozen base can run once (cached features),
             and only phase 2 sees augmented images.
@@ -273,6 +278,7 @@ def fine_tune(
         early_stopping,
         seed,
         verbose,
+        augment_on,
     )
     start = time.perf_counter()
     features = None

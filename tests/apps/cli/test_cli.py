@@ -118,6 +118,7 @@ def test_train_passes_its_options_to_fv_train(tmp_path, monkeypatch, capsys, mak
 
     def fake_train(model, data, **options):
         seen.update(options, num_classes=data.num_classes, model=model.name)
+        seen["train_type"] = type(data.train).__name__
         history = keras.callbacks.History()
         history.epoch, history.history = [0], {"loss": [1.0]}
         return history
@@ -128,9 +129,12 @@ def test_train_passes_its_options_to_fv_train(tmp_path, monkeypatch, capsys, mak
     args = ["train", "--model", "baseline_cnn", "--data", str(root), "--image-size", "32"]
     args += ["--epochs", "3", "--out", str(tmp_path / "run"), "--tensorboard", "logs"]
     args += ["--schedule", "cosine", "--no-resume", "--early-stopping", "4"]
+    args += ["--augmentation", "light", "--augment-on", "device", "--loader", "arrays"]
     assert main(args) == 0, capsys.readouterr().err
+    assert seen["augmentation"] == "light" and seen["augment_on"] == "device"
     assert seen["tensorboard"] == "logs" and seen["epochs"] == 3 and seen["resume"] is False
     assert seen["schedule"] == "cosine" and seen["early_stopping"] == 4
     assert seen["checkpoint_dir"] == tmp_path / "run" and seen["num_classes"] == 3
     assert seen["model"] == "baseline_cnn"
     assert (tmp_path / "run" / "class_names.json").is_file()
+    assert "ArraySplit" in seen["train_type"]

@@ -73,6 +73,20 @@ def add_backend_argument(parser: argparse.ArgumentParser, default: Any = None) -
     parser.add_argument("--backend", choices=BACKEND_CHOICES, default=default, help=BACKEND_HELP)
 
 
+def add_augment_on_argument(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """Add ``--augment-on`` (where augmentation runs; see :func:`foodvision.train`)."""
+    from foodvision.augment import AUGMENT_ON
+
+    parser.add_argument(
+        "--augment-on",
+        choices=AUGMENT_ON,
+        default=default,
+        help="where augmentation runs: device (inside the compiled train step), pipeline "
+        "(tf.data) or auto (the device; tf.data for Keras's own layers)"
+        + (" (default: the profile's)" if default is None else " (default: %(default)s)"),
+    )
+
+
 def add_data_arguments(
     parser: argparse.ArgumentParser, default_size: int | None = 128, positional: bool = True
 ) -> None:
@@ -113,6 +127,20 @@ def add_data_arguments(
     parser.add_argument(
         "--download", action="store_true", help="download Food-101 when it is not found"
     )
+    add_loader_argument(parser)
+
+
+def add_loader_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--loader`` (how image files are read; see :func:`foodvision.load_data`)."""
+    from foodvision.data.sources import LOADERS
+
+    parser.add_argument(
+        "--loader",
+        choices=LOADERS,
+        default="auto",
+        help="tf: tf.data pipeline; arrays: decoded once with Pillow into a uint8 array, no "
+        "TensorFlow; auto: tf when TensorFlow is installed (default: %(default)s)",
+    )
 
 
 def data_from_args(args: argparse.Namespace) -> Any:
@@ -128,6 +156,7 @@ def data_from_args(args: argparse.Namespace) -> Any:
         test_split=args.test_split,
         download=args.download,
         seed=args.seed,
+        loader=args.loader,
     )
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from foodvision.apps.cli.common import DATA_CHOICES_HELP, add_backend_argument, class_list
+from foodvision.apps.cli.common import (
+    DATA_CHOICES_HELP,
+    add_augment_on_argument,
+    add_backend_argument,
+    add_loader_argument,
+    class_list,
+)
 from foodvision.apps.study.plan import PROFILES, STEP_NUMBERS, resolve_steps
 
 
@@ -58,6 +64,8 @@ def add_parser(commands: Any) -> None:
         help="comma-separated subset of classes (folders, Food-101)",
     )
     study.add_argument("--seed", type=int, default=0)
+    add_augment_on_argument(study)
+    add_loader_argument(study)
     study.add_argument(
         "--tensorboard",
         default=None,
@@ -79,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         profile=args.profile,
         seed=args.seed,
         classes=args.classes or None,
+        augment_on=args.augment_on,
+        loader=args.loader,
         tensorboard=args.tensorboard,
     )
     for step in result.summary["steps"]:

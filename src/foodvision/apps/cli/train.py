@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from foodvision.apps.cli.common import add_data_arguments, data_from_args
+from foodvision.apps.cli.common import add_augment_on_argument, add_data_arguments, data_from_args
 
 SCHEDULES = ("constant", "cosine", "plateau")
 
@@ -28,6 +28,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--augmentation", default=None, help="augmentation preset: none, light, standard, strong"
     )
+    add_augment_on_argument(parser, default="auto")
     parser.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE")
     parser.add_argument(
         "--resume",
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         schedule=args.schedule,
         augmentation=args.augmentation,
+        augment_on=args.augment_on,
         early_stopping=args.early_stopping,
         checkpoint_dir=out,
         resume=args.resume,

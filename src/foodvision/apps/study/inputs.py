@@ -6,16 +6,42 @@ import dataclasses
 import os
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from foodvision.apps.study.plan import StudyProfile
+from foodvision.base.tf_runtime import tensorflow
 from foodvision.data import ImageData, load_data
 
 
-def resized(data: ImageData, size: int) -> ImageData:
-    """``data`` with every image resized to ``size`` x ``size`` (same dtype)."""
-    import tensorflow as tf
+def _resized_array(images: np.ndarray, size: int) -> np.ndarray:
+    """Every image of an array resized with Pillow (bilinear, antialiased)."""
+    from foodvision.data.array_store import resize_rgb
 
+    out = np.empty((len(images), size, size, 3), np.uint8)
+    for i, image in enumerate(images):
+        rgb = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+        out[i] = resize_rgb(Image.fromarray(rgb), (size, size))
+    return out
+
+
+def resized(data: ImageData, size: int) -> ImageData:
+    """``data`` with every image resized to ``size`` x ``size`` (array splits: uint8)."""
     if tuple(data.image_size) == (size, size):
         return data
+    if hasattr(data.train, "with_images"):  # array splits: resize each store once
+        stores: dict[int, np.ndarray] = {}
+        splits = {}
+        for name in ("train", "val", "test"):
+            split = getattr(data, name)
+            if split is not None:
+                key = id(split.images)
+                if key not in stores:
+                    stores[key] = _resized_array(split.images, size)
+                split = split.with_images(stores[key])
+            splits[name] = split
+        return dataclasses.replace(data, image_size=(size, size), **splits)
+    tf = tensorflow()
 
     def resize(images: Any, labels: Any) -> tuple[Any, Any]:
         out = tf.image.resize(tf.cast(images, tf.float32), (size, size), antialias=True)
@@ -39,6 +65,7 @@ class DataAtSize:
         profile: Gives the batch size of loaded data.
         seed: Seed of the splits.
         classes: Class subset of a folder or Food-101.
+        loader: ``"tf"``, ``"arrays"`` or ``"auto"`` (see :func:`foodvision.load_data`).
 
     Example:
         >>> at_size = DataAtSize("synthetic", PROFILES["quick"], 0, None)  # doctest: +SKIP
@@ -46,13 +73,16 @@ class DataAtSize:
         (64, 64)
     """
 
-    def __init__(self, data: Any, profile: StudyProfile, seed: int, classes: Any) -> None:
+    def __init__(
+        self, data: Any, profile: StudyProfile, seed: int, classes: Any, loader: str = "auto"
+    ) -> None:
         if not isinstance(data, (ImageData, str, os.PathLike)):
             raise ValueError(
                 "data must be an ImageData, a folder, 'food101' or 'synthetic'; got "
                 f"{type(data).__name__}"
             )
         self.data, self.profile, self.seed, self.classes = data, profile, seed, classes
+        self.loader = loader
         self.loaded: dict[int, ImageData] = {}
 
     def __call__(self, size: int) -> ImageData:
@@ -67,5 +97,6 @@ class DataAtSize:
                     batch_size=self.profile.batch_size,
                     classes=self.classes,
                     seed=self.seed,
+                    loader=self.loader,
                 )
         return self.loaded[size]

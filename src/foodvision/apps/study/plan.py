@@ -17,8 +17,8 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from foodvision.augment import AUGMENTATION_PRESETS
-from foodvision.base.checks import check_int
+from foodvision.augment import AUGMENT_ON, AUGMENTATION_PRESETS
+from foodvision.base.checks import check_choice, check_int
 
 STEP_KINDS = ("scratch", "search", "transfer")
 """How a step trains: a CNN from scratch, a hyperparameter search and then its best
@@ -140,6 +140,9 @@ class StudyProfile:
             its epochs; 0 keeps the best epoch.
         transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
             Phase 1 always trains on cached features of the un-augmented images.
+        augment_on: Where augmentation runs in every step: ``"device"`` (inside the
+            compiled train step), ``"pipeline"`` (tf.data) or ``"auto"`` (see
+            :func:`foodvision.train`).
         bootstrap_resamples: Resamples of the accuracy confidence intervals.
 
     Example:
@@ -170,6 +173,7 @@ class StudyProfile:
     finetune_learning_rate: float = 1e-5
     finetune_average_epochs: int = 0
     transfer_augmentation: str | None = None
+    augment_on: str = "auto"
     bootstrap_resamples: int = 2000
 
     def __post_init__(self) -> None:
@@ -188,6 +192,7 @@ class StudyProfile:
             check_int("finetune_epochs", self.finetune_epochs, 0)
             average = self.finetune_average_epochs
             check_int("finetune_average_epochs", average, 0, self.finetune_epochs)
+            check_choice("augment_on", self.augment_on, AUGMENT_ON)
         except ValueError as err:
             raise ValueError(f"profile {self.name!r}: {err}") from err
         if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):

@@ -80,6 +80,8 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
     unused = _SCRATCH_SETTINGS if row.kind == "transfer" else _TRANSFER_SETTINGS
     if row.kind != "search":
         unused |= _SEARCH_SETTINGS
+        if not row.augmentation:
+            unused |= {"augment_on"}  # nothing to place
     settings = {k: v for k, v in settings.items() if k not in unused}
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]

@@ -167,6 +167,8 @@ def run_study(
     seed: int = 0,
     *,
     classes: Iterable[str] | None = None,
+    loader: str = "auto",
+    augment_on: str | None = None,
     tensorboard: str | os.PathLike | None = None,
     verbose: int = 1,
 ) -> StudyResult:
@@ -188,6 +190,10 @@ def run_study(
         profile: ``"quick"``, ``"full"`` or a :class:`StudyProfile`.
         seed: Seed of the data splits, the training and the bootstrap.
         classes: Subset of classes of a Food-101 or folder dataset.
+        loader: How files are loaded: ``"tf"``, ``"arrays"`` (no TensorFlow) or
+            ``"auto"`` (see :func:`foodvision.load_data`).
+        augment_on: Where augmentation runs (``"device"``, ``"pipeline"``, ``"auto"``;
+            see :func:`foodvision.train`); ``None`` keeps the profile's.
         tensorboard: Folder for TensorBoard logs, one sub-folder per step (the search
             step logs its retraining); ``None`` writes none.
         verbose: 0 silent, 1 one line per step and per epoch, 2 progress bars.
@@ -207,8 +213,10 @@ def run_study(
     import keras
 
     config = resolve_profile(profile)
+    if augment_on is not None:
+        config = dataclasses.replace(config, augment_on=augment_on)
     plan = study_plan(config, steps)  # bad steps fail here, before anything loads
-    at_size = DataAtSize(data, config, seed, list(classes) if classes else None)
+    at_size = DataAtSize(data, config, seed, list(classes) if classes else None, loader)
     first = at_size(plan[0].image_size)  # a missing folder or bad layout fails before output
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,8 @@
 
 The search space covers the architecture (depth, filters, dense units, dropout rates)
 and the training (learning rate, augmentation strength). Every trial trains through
-:func:`foodvision.train`, so augmentation runs in the tf.data pipeline as in the other
-steps. The Keras session is cleared before each trial, so memory stays flat however
+:func:`foodvision.train`, so augmentation runs where it runs in the other steps
+(``augment_on``). The Keras session is cleared before each trial, so memory stays flat however
 many trials run; each trial's peak memory is recorded to show it.
 
 A search result splits into the model's options (``result.architecture``, for
@@ -203,7 +203,12 @@ def _check_space(space: Mapping[str, Sequence[Any]], image_size: int) -> dict[st
 
 
 def _make_hypermodel(
-    data: Any, space: Mapping[str, list], seed: int, schedule: str, warmup_epochs: int
+    data: Any,
+    space: Mapping[str, list],
+    seed: int,
+    schedule: str,
+    warmup_epochs: int,
+    augment_on: str,
 ) -> Any:
     import keras
     import keras_tuner
@@ -236,6 +241,7 @@ def _make_hypermodel(
                 schedule=schedule,
                 warmup_epochs=min(warmup_epochs, max(0, epochs - initial - 1)),
                 augmentation=hp.values.get("augmentation", "standard"),
+                augment_on=augment_on,
                 callbacks=kwargs.get("callbacks", ()),
                 seed=seed,
                 verbose=0,
@@ -254,6 +260,7 @@ def tune_cnn(
     search_space: Mapping[str, Sequence[Any]] | None = None,
     schedule: str = "cosine",
     warmup_epochs: int = 1,
+    augment_on: str = "auto",
     directory: str | Path = "tuning",
     overwrite: bool = False,
     seed: int = 0,
@@ -272,6 +279,7 @@ def tune_cnn(
             are ``tuned_cnn`` options plus ``learning_rate`` and ``augmentation``.
         schedule: Learning-rate schedule of every trial (see :func:`foodvision.train`).
         warmup_epochs: Warm-up epochs of the cosine schedule.
+        augment_on: Where augmentation runs (see :func:`foodvision.train`).
         directory: KerasTuner's folder; a re-run with ``overwrite=False`` resumes.
         overwrite: Start the search over.
         seed: Seed of the search and of the training.
@@ -299,7 +307,7 @@ def tune_cnn(
     check_int("max_trials", max_trials, 1)
     check_int("epochs", epochs, 1)
     space = _check_space(search_space or DEFAULT_SEARCH_SPACE, min(data.image_size))
-    hypermodel = _make_hypermodel(data, space, seed, schedule, warmup_epochs)
+    hypermodel = _make_hypermodel(data, space, seed, schedule, warmup_epochs, augment_on)
     search = _make_tuner(
         tuner, hypermodel, epochs, factor, max_trials, seed, directory, overwrite=overwrite
     )

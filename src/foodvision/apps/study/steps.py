@@ -97,6 +97,7 @@ def _train_cnn(
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
         augmentation=augmentation,
+        augment_on=profile.augment_on,
         early_stopping=profile.early_stopping,
         seed=context.seed,
         checkpoint_dir=context.checkpoint,
@@ -128,6 +129,7 @@ def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
         epochs=profile.tuning_epochs,
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
+        augment_on=profile.augment_on,
         directory=context.step_dir / "tuner",
         seed=context.seed,
     )
@@ -170,6 +172,7 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
             finetune_learning_rate=profile.finetune_learning_rate,
             finetune_average_epochs=profile.finetune_average_epochs,
             augmentation=row.augmentation,
+            augment_on=profile.augment_on,
             augment_head=False,
             feature_dir=features,
             early_stopping=profile.transfer_early_stopping,
