@@ -71,6 +71,7 @@ def test_keras_layer_lists_still_run_one_batch_at_a_time():
     aug = fv.augmentation([keras.layers.RandomFlip("horizontal", seed=0), keras.layers.MixUp()])
     [(images, labels), _] = collect(fv.apply_augmentation(image_dataset(), aug, NUM_CLASSES))
     assert images.shape == (8, 32, 32, 3) and labels.shape == (8, NUM_CLASSES)
+    np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-5)  # MixUp keeps weights whole
 
 
 def test_mixing_without_num_classes_is_a_clear_error():

@@ -309,6 +309,14 @@ class BatchMix(RandomTransform):
 
     mixes_labels = True
 
+    def __init__(self, alpha: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(seed=seed, **kwargs)
+        self.alpha = check_positive("alpha", alpha)
+
+    def get_config(self) -> dict[str, Any]:
+        """Config for serialization."""
+        return {**super().get_config(), "alpha": self.alpha}
+
     def mix(self, images: Any, draws: Draws, ops: Any) -> tuple[Any, mixing.Mix]:
         """Mix a float32 batch; return it with the ``(keep, partner)`` of every image."""
         raise NotImplementedError
@@ -342,16 +350,11 @@ class MixUp(BatchMix):
     """
 
     def __init__(self, alpha: float = 0.2, seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(seed=seed, **kwargs)
-        self.alpha = check_positive("alpha", alpha)
+        super().__init__(alpha, seed=seed, **kwargs)
 
     def mix(self, images: Any, draws: Draws, ops: Any) -> tuple[Any, mixing.Mix]:
         """Blend the images with their partners."""
         return mixing.mixup(ops, images, draws, self.alpha)
-
-    def get_config(self) -> dict[str, Any]:
-        """Config for serialization."""
-        return {**super().get_config(), "alpha": self.alpha}
 
 
 @keras.saving.register_keras_serializable(package="foodvision")
@@ -365,16 +368,11 @@ class CutMix(BatchMix):
     """
 
     def __init__(self, alpha: float = 1.0, seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(seed=seed, **kwargs)
-        self.alpha = check_positive("alpha", alpha)
+        super().__init__(alpha, seed=seed, **kwargs)
 
     def mix(self, images: Any, draws: Draws, ops: Any) -> tuple[Any, mixing.Mix]:
         """Paste the partners' boxes."""
         return mixing.cutmix(ops, images, draws, self.alpha)
-
-    def get_config(self) -> dict[str, Any]:
-        """Config for serialization."""
-        return {**super().get_config(), "alpha": self.alpha}
 
 
 _GEOMETRIC_OPS = ("rotate", "shear_x", "shear_y", "translate_x", "translate_y")

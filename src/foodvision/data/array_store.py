@@ -14,6 +14,7 @@ size (Pillow's ``draft``), as the tf.data pipeline does.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -29,10 +30,9 @@ from PIL import Image
 from foodvision.base.files import write_text_atomic
 from foodvision.base.system import memory_budget, usable_cores
 from foodvision.data.checks import CheckedImage, describe_error, pil_to_rgb
+from foodvision.data.pipeline import AUTO_CACHE_FRACTION
 
 STORE_VERSION = 1
-AUTO_MEMORY_FRACTION = 0.25
-"""A store is kept in memory when it takes at most this share of the machine's memory."""
 
 
 @dataclass
@@ -92,8 +92,6 @@ def decode_file(
         OSError: The file's data do not decode (truncated or corrupt).
 
     """
-    import io
-
     source = io.BytesIO(checked.inline_png) if checked.inline_png else checked.path
     with Image.open(source) as image:
         if image.format == "JPEG":
@@ -119,7 +117,7 @@ def _allocate(
     shape = (count, *size, 3)
     if path is not None:
         return np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=shape)
-    if count * size[0] * size[1] * 3 <= memory_budget(AUTO_MEMORY_FRACTION) or cache == "":
+    if count * size[0] * size[1] * 3 <= memory_budget(AUTO_CACHE_FRACTION) or cache == "":
         return np.empty(shape, np.uint8)
     return np.memmap(tempfile.TemporaryFile(), dtype=np.uint8, mode="w+", shape=shape)
 

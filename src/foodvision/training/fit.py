@@ -330,13 +330,14 @@ def training_datasets(
     elif pipeline.layers:
         train_ds = apply_augmentation(train_ds, pipeline, data.num_classes)
     val_ds = data.val
-    if not tf_data:
-        _check_array_labels(data)
-    elif not getattr(data, "labels_checked", False):
-        # Data the loaders did not build: check every batch. The map costs CPU on each
-        # step, so data whose labels were checked once at load time skips it.
-        train_ds = _checked_labels(train_ds, data.num_classes)
-        val_ds = _checked_labels(val_ds, data.num_classes) if val_ds is not None else None
+    if not getattr(data, "labels_checked", False):
+        # Data the loaders did not build. Arrays are checked at once; tf.data batches as
+        # they come (the map costs CPU on each step, so checked data skips it).
+        if not tf_data:
+            _check_array_labels(data)
+        else:
+            train_ds = _checked_labels(train_ds, data.num_classes)
+            val_ds = _checked_labels(val_ds, data.num_classes) if val_ds is not None else None
     if val_ds is not None and mixed_labels and on_device is None:
         tf = tensorflow()  # the loss takes one-hot targets (on the device: made there)
 
