@@ -1,4 +1,4 @@
-"""ArraySplit: batches by row, trimmed for devices, fed to Keras."""
+"""ArraySplit: batches by row, streamed in full batches, padded for devices, fed to Keras."""
 
 import keras
 import numpy as np
@@ -19,10 +19,37 @@ def test_rows_pick_images_of_a_shared_store_in_order():
         split[2]
 
 
-def test_batches_trimmed_to_a_multiple_of_the_devices():
-    split = ArraySplit(np.zeros((11, 2, 2, 3), np.uint8), np.zeros(11), batch_size=4)
-    assert [len(y) for _, y in split.divisible(2)] == [4, 4, 2]
-    assert [len(y) for _, y in split.divisible(4)] == [4, 4]  # the tail of 3 is left out
+def test_a_stream_cuts_full_batches_from_consecutive_reshuffled_passes():
+    labels = np.arange(11)
+    split = ArraySplit(np.zeros((11, 1, 1, 3), np.uint8), labels, batch_size=4, shuffle=True)
+    stream = split.replace(stream=True)
+    seen = []
+    for _ in range(4):  # 4 epochs of 3 batches of 4: 48 items, passes 0-4
+        batches = [y for _, y in stream]
+        assert [len(y) for y in batches] == [4, 4, 4]
+        for y in batches:
+            seen.extend(sorted(y.tolist()))  # a batch is read in row order
+        stream.on_epoch_end()
+    passes = [np.random.default_rng([0, k]).permutation(11) for k in range(5)]
+    expected = np.concatenate(passes)[:48]
+    for start in range(0, 48, 4):  # the same items, batch by batch
+        assert seen[start : start + 4] == sorted(expected[start : start + 4].tolist())
+    assert sorted(expected[:11].tolist()) == list(range(11))  # a pass holds every item
+    # a stream of an evenly divided split is the plain split, epoch by epoch
+    even = ArraySplit(np.zeros((8, 1, 1, 3), np.uint8), np.arange(8), batch_size=4, shuffle=True)
+    plain_epoch = [y.tolist() for _, y in even]
+    assert [y.tolist() for _, y in even.replace(stream=True)] == plain_epoch
+
+
+def test_padding_weighs_every_item_once_for_the_devices():
+    images = np.arange(11)[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
+    split = ArraySplit(images, np.arange(11) % 3, batch_size=4, pad_to=2)
+    batches = list(split)
+    assert [len(y) for _, y, _ in batches] == [4, 4, 4]
+    x, y, w = batches[-1]
+    assert w.tolist() == [1, 1, 1, 0]
+    assert x[3, 0, 0, 0] == x[0, 0, 0, 0] == 8 and y[3] == y[0]
+    assert sum(w.sum() for _, _, w in batches) == 11
 
 
 def test_keras_trains_on_it_and_the_tools_tell_it_from_tf_data():

@@ -35,9 +35,17 @@ class ArraySplit(keras.utils.PyDataset):
         seed: Seed of the shuffle.
         rows: Row of ``images`` for each label (default ``0..n-1``): several splits can
             share one decoded store.
-        multiple_of: Trim every batch to a multiple of this (devices of a data-parallel
-            run); at most ``multiple_of - 1`` items of the last batch are left out of an
-            epoch.
+        stream: Cut every epoch's ``ceil(n / batch_size)`` batches from an endless
+            sequence of passes over the split (each reshuffled when ``shuffle``), so that
+            every batch holds ``batch_size`` items: the last batch of an epoch goes on
+            into the next pass, and the next epoch starts where it stopped. A compiled
+            train step then sees one batch shape.
+        pad_to: Pad the last batch with zero-weight copies of its first item up to a
+            multiple of this (the devices of a data-parallel run); batches are then
+            ``(images, labels, weights)``, and a weighted metric counts every item once.
+        share: ``(index, count)``: give only the ``index``-th of ``count`` equal slices
+            of every batch (this process's share of a multi-process run's global batch;
+            the batch, padded, must divide into ``count`` slices).
 
     """
 
@@ -50,7 +58,9 @@ class ArraySplit(keras.utils.PyDataset):
         shuffle: bool = False,
         seed: int = 0,
         rows: Any = None,
-        multiple_of: int = 1,
+        stream: bool = False,
+        pad_to: int = 1,
+        share: tuple[int, int] = (0, 1),
     ) -> None:
         super().__init__()
         self.images = images
@@ -63,45 +73,80 @@ class ArraySplit(keras.utils.PyDataset):
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
-        self.multiple_of = check_int("multiple_of", multiple_of, 1)
+        self.stream = bool(stream)
+        self.pad_to = check_int("pad_to", pad_to, 1)
+        index, count = (int(v) for v in share)
+        if not 0 <= index < count:
+            raise ValueError(f"share must be (index, count) with 0 <= index < count, got {share}")
+        self.share = (index, count)
         self.epoch = 0
-        self._order = self._epoch_order()
+        self._orders: dict[int, np.ndarray] = {}
 
-    def _epoch_order(self) -> np.ndarray:
+    def _pass_order(self, number: int) -> np.ndarray:
+        """The order of the items in pass ``number`` (an epoch, unless streaming)."""
         if not self.shuffle:
             return np.arange(len(self.labels))
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.labels))
+        if number not in self._orders:
+            self._orders = {  # keep the pass before: a streamed batch can straddle two
+                k: v for k, v in self._orders.items() if k >= number - 1
+            }
+            rng = np.random.default_rng([self.seed, number])
+            self._orders[number] = rng.permutation(len(self.labels))
+        return self._orders[number]
 
     def __len__(self) -> int:
         """Batches per epoch."""
-        batches = math.ceil(len(self.labels) / self.batch_size)
-        if self.multiple_of > 1 and len(self.labels) % self.batch_size < self.multiple_of:
-            batches -= int(len(self.labels) % self.batch_size != 0)  # a tail that trims to 0
-        return batches
+        return math.ceil(len(self.labels) / self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def _chosen(self, index: int) -> np.ndarray:
+        """Positions in ``labels`` of batch ``index`` of the current epoch."""
+        count = len(self.labels)
+        if self.stream and count >= self.batch_size:
+            start = (self.epoch * len(self) + index) * self.batch_size
+            positions = np.arange(start, start + self.batch_size)
+            passes = positions // count
+            chosen = np.empty(self.batch_size, np.int64)
+            for number in np.unique(passes):
+                here = passes == number
+                chosen[here] = self._pass_order(int(number))[positions[here] % count]
+            return chosen
+        order = self._pass_order(self.epoch)
+        return order[index * self.batch_size : (index + 1) * self.batch_size]
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
         """Batch ``index`` of the current epoch."""
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
-        chosen = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        if self.multiple_of > 1:
-            chosen = chosen[: len(chosen) - len(chosen) % self.multiple_of]
+        chosen = self._chosen(index)
         rows = self.rows[chosen]
         if self.shuffle:  # read a memory-mapped store in file order; any order trains alike
             order = np.argsort(rows, kind="stable")
             chosen, rows = chosen[order], rows[order]
-        return np.asarray(self.images[rows]), self.labels[chosen]
+        batch: tuple[np.ndarray, ...] = (np.asarray(self.images[rows]), self.labels[chosen])
+        if self.pad_to > 1:
+            images, labels = batch
+            missing = -len(labels) % self.pad_to
+            weights = np.concatenate([np.ones(len(labels)), np.zeros(missing)]).astype(np.float32)
+            first = np.zeros(missing, np.int64)
+            batch = (
+                np.concatenate([images, images[first]]),
+                labels[np.r_[np.arange(len(labels)), first]],
+                weights,
+            )
+        share, shares = self.share
+        if shares > 1:
+            size = len(batch[0]) // shares
+            batch = tuple(part[share * size : (share + 1) * size] for part in batch)
+        return batch
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
         """The batches of the current epoch, in order."""
         for index in range(len(self)):
             yield self[index]
 
     def on_epoch_end(self) -> None:
-        """Draw the next epoch's order (training splits)."""
+        """Go on to the next epoch's order (training splits)."""
         self.epoch += 1
-        if self.shuffle:
-            self._order = self._epoch_order()
 
     @property
     def num_items(self) -> int:
@@ -110,21 +155,25 @@ class ArraySplit(keras.utils.PyDataset):
 
     def with_images(self, images: np.ndarray) -> ArraySplit:
         """The same split over other images of the same rows (e.g. resized)."""
-        return ArraySplit(
-            images,
-            self.labels,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            seed=self.seed,
-            rows=self.rows,
-            multiple_of=self.multiple_of,
-        )
+        return self.replace(images=images)
 
-    def divisible(self, multiple_of: int) -> ArraySplit:
-        """The same split with every batch trimmed to a multiple of ``multiple_of``."""
-        split = self.with_images(self.images)
-        split.multiple_of = check_int("multiple_of", multiple_of, 1)
-        return split
+    def replace(self, **changes: Any) -> ArraySplit:
+        """A copy with other arguments, e.g. ``split.replace(stream=True)``."""
+        arguments = {
+            "images": self.images,
+            "labels": self.labels,
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "seed": self.seed,
+            "rows": self.rows,
+            "stream": self.stream,
+            "pad_to": self.pad_to,
+            "share": self.share,
+        }
+        arguments.update(changes)
+        images = arguments.pop("images")
+        labels = arguments.pop("labels")
+        return ArraySplit(images, labels, **arguments)
 
 
 def numpy_batches(dataset: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -17,23 +17,39 @@ from typing import Any
 import numpy as np
 
 
-def predict_batches(model: Any, batches: Iterable[Any]) -> np.ndarray:
+def predict_batches(model: Any, batches: Iterable[Any], pad_to: int | None = None) -> np.ndarray:
     """``model.predict_on_batch`` over every batch, concatenated as ``float32``.
 
     Args:
         model: A Keras model (anything with ``predict_on_batch``).
         batches: Input batches, in order.
+        pad_to: Pad every smaller batch to this many rows (copies of its last row,
+            whose outputs are dropped), so a compiled model sees one batch shape (and
+            the devices of a data-parallel model an even share).
 
     Raises:
         ValueError: ``batches`` is empty.
     """
-    outputs = [np.asarray(model.predict_on_batch(batch), dtype=np.float32) for batch in batches]
+    outputs = [_predict_padded(model, np.asarray(batch), pad_to) for batch in batches]
     if not outputs:
         raise ValueError("no batches to predict")
     return np.concatenate(outputs)
 
 
+def _predict_padded(model: Any, batch: np.ndarray, pad_to: int | None) -> np.ndarray:
+    count = len(batch)
+    if pad_to is not None and 0 < count < pad_to:
+        batch = np.concatenate([batch, np.repeat(batch[-1:], pad_to - count, axis=0)])
+    return np.asarray(model.predict_on_batch(batch), dtype=np.float32)[:count]
+
+
 def predict_arrays(model: Any, inputs: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """``model`` over an in-memory array, ``batch_size`` rows per call, as ``float32``."""
-    steps = range(0, len(inputs), max(1, batch_size))
-    return predict_batches(model, (inputs[i : i + batch_size] for i in steps))
+    """``model`` over an in-memory array, ``batch_size`` rows per call, as ``float32``.
+
+    Every call gets ``batch_size`` rows (a smaller last one is padded), so the model is
+    compiled for one shape.
+    """
+    size = max(1, batch_size)
+    steps = range(0, len(inputs), size)
+    pad_to = min(size, len(inputs))
+    return predict_batches(model, (inputs[i : i + size] for i in steps), pad_to=pad_to)

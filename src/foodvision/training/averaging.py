@@ -25,6 +25,7 @@ import numpy as np
 from foodvision.base.checks import check_int
 from foodvision.base.files import write_npz_atomic
 from foodvision.training import state
+from foodvision.training.processes import is_chief
 
 
 class WeightAverage(keras.callbacks.Callback):
@@ -84,7 +85,7 @@ class WeightAverage(keras.callbacks.Callback):
                 total += w
         self.epochs.append(epoch)
         path = self._path()
-        if path is not None:
+        if path is not None and is_chief():  # one process of a multi-process run writes
             arrays = {f"w{i}": t for i, t in enumerate(self.total)}
             write_npz_atomic(path, {"epochs": np.asarray(self.epochs, np.int64), **arrays})
 
@@ -125,7 +126,8 @@ class WeightAverage(keras.callbacks.Callback):
         done = epoch + 1
         if done < self.first_epoch or done in self.epochs:
             return
-        if self.directory is None or self._committed_epochs() == done:
+        # the other processes of a multi-process run follow the chief's epochs
+        if self.directory is None or not is_chief() or self._committed_epochs() == done:
             self._add(self.model, done)
 
     def apply(self, model: Any) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -13,25 +15,26 @@ from foodvision.training import state
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stop training at the first batch whose loss is NaN or infinite, and say where.
+    """Stop training after the first epoch whose loss is NaN or infinite, and say which.
 
-    After ``fit`` returns, :attr:`failure` is ``(epoch, batch, loss)`` or ``None``.
+    After ``fit`` returns, :attr:`failure` is ``(epoch, loss)`` or ``None``.
+
+    The check runs at the end of each epoch, on the epoch's mean loss (NaN or infinite
+    when any batch's loss was): a batch hook would read every batch's loss back from
+    the device, and a callback with a batch hook turns off Keras's asynchronous dispatch
+    for the whole ``fit``. It must run before :class:`TrainingState`, which never saves
+    an epoch the guard rejected.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.failure: tuple[int, int, float] | None = None
-        self._epoch = 0
+        self.failure: tuple[int, float] | None = None
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Remember the epoch, for the error message."""
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Stop at a non-finite loss."""
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            self.failure = (self._epoch, batch, float(loss))
+            self.failure = (epoch, float(loss))
             self.model.stop_training = True
 
 
@@ -68,7 +71,11 @@ class TrainingState(keras.callbacks.Callback):
 
     Writes, in this order, the best model into the backup (when the monitored value
     improved), the history, the model and optimizer state, the pointer to that state
-    and best model, and last ``best.keras`` from the backup, each atomically.
+    and best model, and last ``best.keras`` from the backup, each atomically. With
+    ``write=False`` (the other processes of a multi-process run) it goes through the
+    same saves into a temporary folder, removed when training ends: saving a model whose
+    variables span several processes is a collective operation that every process must
+    join, but only process 0 writes the run's folder.
     """
 
     def __init__(
@@ -80,9 +87,11 @@ class TrainingState(keras.callbacks.Callback):
         best: float | None,
         guard: NaNGuard,
         early_stopping: ResumableEarlyStopping | None,
+        write: bool = True,
     ) -> None:
         super().__init__()
-        self.directory = directory
+        self.shadow = None if write else Path(tempfile.mkdtemp(prefix="foodvision-process-"))
+        self.directory = directory if write else self.shadow
         self.rows = rows
         self.monitor = monitor
         self.mode = mode
@@ -113,6 +122,11 @@ class TrainingState(keras.callbacks.Callback):
         if self.early_stopping is not None:
             extra["early_stopping"] = self.early_stopping.snapshot()
         state.save_state(self.directory, self.model, epoch + 1, extra)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Remove the temporary folder of a process that does not write."""
+        if self.shadow is not None:
+            shutil.rmtree(self.shadow, ignore_errors=True)
 
 
 def current_learning_rate(model: Any) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -18,6 +19,7 @@ from foodvision.base.files import write_text_atomic
 from foodvision.base.shapes import model_num_classes
 from foodvision.base.tf_runtime import tensorflow
 from foodvision.training import state
+from foodvision.training.batches import padded_batches, process_share, uniform_train_batches
 from foodvision.training.callbacks import (
     NaNGuard,
     ResumableEarlyStopping,
@@ -29,9 +31,15 @@ from foodvision.training.device_augmentation import (
     inference_model,
 )
 from foodvision.training.placement import (
-    divisible_batches,
+    device_count,
     resolve_distribution,
     training_copy,
+)
+from foodvision.training.processes import (
+    check_processes_joined,
+    is_chief,
+    process_count,
+    process_index,
 )
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
@@ -132,11 +140,22 @@ def compile_defaults(
     learning_rate: Any,
     mixed_labels: bool,
     label_smoothing: float = 0.0,
+    padded: bool = False,
 ) -> None:
     """Compile ``model`` with the library's defaults when it is not compiled yet.
 
     Adam (or ``optimizer``), sparse categorical cross-entropy (categorical when
     augmentation mixes labels into soft one-hot targets), accuracy.
+
+    Args:
+        model: The model.
+        optimizer: Optimizer name or object.
+        learning_rate: Its learning rate or schedule.
+        mixed_labels: Targets are soft one-hot rows.
+        label_smoothing: Label smoothing of the one-hot loss.
+        padded: Validation batches carry weights that zero the padding of a
+            data-parallel run (see :func:`~foodvision.training.batches.padded_batches`):
+            accuracy is then a weighted metric, so padding is not counted.
     """
     if getattr(model, "compiled", False) and model.optimizer is not None:
         return
@@ -146,8 +165,17 @@ def compile_defaults(
         else keras.losses.SparseCategoricalCrossentropy()
     )
     model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=["accuracy"]
+        optimizer=make_optimizer(optimizer, learning_rate), loss=loss, **accuracy_metric(padded)
     )
+
+
+def accuracy_metric(padded: bool) -> dict[str, list[str]]:
+    """``compile`` arguments for accuracy: weighted when batches are padded for devices.
+
+    Keras applies sample weights only to ``weighted_metrics``; unpadded runs keep plain
+    ``metrics``, so a ``class_weight`` does not change what "accuracy" means.
+    """
+    return {"weighted_metrics" if padded else "metrics": ["accuracy"]}
 
 
 def train(
@@ -171,6 +199,7 @@ def train(
     seed: int | None = None,
     precision: str | None = None,
     distribution: Any = None,
+    steps_per_execution: int = 1,
     tensorboard: str | Path | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
@@ -181,6 +210,12 @@ def train(
     With ``checkpoint_dir``, the run keeps ``history.csv``, ``best.keras`` and a backup
     of the model and optimizer after every epoch there; running the same call again
     after a crash continues from the last finished epoch (``resume=True``).
+
+    Every training batch has the data's batch size (the last batch of an epoch goes on
+    into the next pass over the shuffled split, see
+    :func:`~foodvision.training.batches.uniform_train_batches`), so the compiled train
+    step is compiled once; no callback of the library reads values back from the device
+    after each batch, so Keras dispatches batches without waiting for them.
 
     Args:
         model: A Keras model whose last layer has one output per class.
@@ -212,9 +247,19 @@ def train(
             there is a validation split, else ``"accuracy"``.
         seed: Seed for weight noise such as dropout (``keras.utils.set_random_seed``).
         precision: ``"mixed_bfloat16"`` or ``"mixed_float16"`` trains a copy of the
-            model under that dtype policy (the output layer stays float32).
-        distribution: ``"data_parallel"`` (JAX backend: every device) or a
-            ``keras.distribution.Distribution``.
+            model under that dtype policy (the output layer stays float32; float16 with
+            dynamic loss scaling); ``"auto"`` picks mixed bfloat16 where it was measured
+            faster (see :func:`~foodvision.training.precision.resolve_precision`);
+            ``None`` or ``"float32"`` trains in float32.
+        distribution: ``"data_parallel"`` (JAX backend: every device, of every process
+            of a multi-process run) or a ``keras.distribution.Distribution``. The data's
+            batch size is the global batch: the devices share it, so it must be a
+            multiple of their number; the last validation batch is padded with
+            zero-weight copies, so every validation image counts once.
+        steps_per_execution: Train steps per compiled call (Keras's
+            ``compile(steps_per_execution=...)``): more than 1 saves the per-step
+            dispatch of small models; batch-level callbacks then run every that many
+            steps.
         tensorboard: Folder for TensorBoard logs (``keras.callbacks.TensorBoard``, one
             point per epoch; view them with ``tensorboard --logdir DIR``); ``None``
             writes none.
@@ -242,9 +287,13 @@ def train(
     warn_unused_accelerator()
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    train_ds, val_ds, mixed_labels, on_device = training_datasets(
-        data, augmentation, seed, augment_on
+    check_int("steps_per_execution", steps_per_execution, 1)
+    check_processes_joined()
+    distribution = resolve_distribution(distribution)
+    inputs = training_datasets(
+        data, augmentation, seed, augment_on, devices=device_count(distribution)
     )
+    train_ds, val_ds = inputs.train, inputs.val
     monitor = monitor or ("val_accuracy" if val_ds is not None else "accuracy")
     mode = "min" if "loss" in monitor else "max"
     steps_per_epoch = math.ceil(num_train / data.batch_size)
@@ -253,16 +302,25 @@ def train(
     )
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     guard = NaNGuard()
-    distribution = resolve_distribution(distribution)
-    train_ds = divisible_batches(train_ds, distribution)
-    val_ds = divisible_batches(val_ds, distribution)
     with training_copy(model, precision, distribution) as net:
-        compile_defaults(net, optimizer=optimizer, learning_rate=rate, mixed_labels=mixed_labels)
-        if on_device is not None:
-            net = AugmentingModel(net, on_device, data.num_classes)
+        compile_defaults(
+            net,
+            optimizer=optimizer,
+            learning_rate=rate,
+            mixed_labels=inputs.mixed_labels,
+            padded=device_count(distribution) > 1,
+        )
+        if inputs.on_device is not None:
+            pipeline = inputs.on_device
+            if distribution is not None:  # its random state must live on the devices too
+                pipeline = pipeline.__class__.from_config(pipeline.get_config())
+            net = AugmentingModel(net, pipeline, data.num_classes)
             compile_like(net, inference_model(net))
+        net.steps_per_execution = steps_per_execution
         latest, rows = _restore(directory, net, resume)
         initial_epoch = int(latest["epoch"]) if latest else 0
+        if hasattr(train_ds, "epoch"):  # an ArraySplit draws its order from the epoch
+            train_ds.epoch = initial_epoch
         finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
         history = keras.callbacks.History()
         history.set_model(net)
@@ -281,6 +339,7 @@ def train(
             history = net.fit(
                 train_ds,
                 validation_data=val_ds,
+                steps_per_epoch=inputs.steps_per_epoch,
                 epochs=epochs,
                 initial_epoch=initial_epoch,
                 class_weight=class_weight,
@@ -290,37 +349,77 @@ def train(
             )
         stopped_early = not finished and net.stop_training
     if guard.failure is not None:
-        epoch, batch, loss = guard.failure
+        epoch, loss = guard.failure
         raise FloatingPointError(
-            f"the training loss became {loss} at epoch {epoch + 1}, batch {batch + 1}; "
+            f"the training loss became {loss} in epoch {epoch + 1}; "
             f"nothing of that epoch was saved. Try a lower learning_rate (now "
             f"{learning_rate}), check the data for NaN or infinite values, or clip "
             "gradients (compile with an optimizer that has clipnorm=1.0)"
         )
     if directory is not None:
-        if stopped_early:
+        if stopped_early and is_chief():
             _mark_stopped_early(directory)
         history.history = state.history_as_dict(rows)
         history.epoch = [row["epoch"] for row in rows]
     return history
 
 
-def training_datasets(
-    data: Any, augmentation: Any, seed: int | None, augment_on: str = "auto"
-) -> tuple[Any, Any, bool, Any]:
-    """Training and validation datasets with augmentation and label checks applied.
+@dataclasses.dataclass(frozen=True)
+class TrainingInputs:
+    """What :func:`training_datasets` prepared for ``fit``.
 
-    Returns:
-        ``(train, val, mixed_labels, on_device)``: ``mixed_labels`` is true when the
-        augmentation turns labels into soft one-hot targets (MixUp, CutMix);
-        ``on_device`` is the augmentation pipeline to run inside the train step, or
-        ``None`` when there is none or it was mapped over ``train`` already.
+    Attributes:
+        train: Training batches, all of one size (see
+            :func:`~foodvision.training.batches.uniform_train_batches`).
+        val: Validation batches, or ``None``.
+        mixed_labels: The augmentation turns labels into soft one-hot targets (MixUp,
+            CutMix).
+        on_device: The augmentation pipeline to run inside the train step, or ``None``
+            when there is none or it was mapped over ``train`` already.
+        steps_per_epoch: Steps of an epoch when ``train`` is an endless stream, else
+            ``None``.
+    """
+
+    train: Any
+    val: Any
+    mixed_labels: bool
+    on_device: Any
+    steps_per_epoch: int | None
+
+
+def training_datasets(
+    data: Any,
+    augmentation: Any,
+    seed: int | None,
+    augment_on: str = "auto",
+    *,
+    devices: int = 1,
+) -> TrainingInputs:
+    """Training and validation batches with augmentation and label checks applied.
+
+    Args:
+        data: The :class:`~foodvision.ImageData`.
+        augmentation: Preset name or pipeline (see :func:`foodvision.augmentation`).
+        seed: Seed of the augmentation.
+        augment_on: ``"device"``, ``"pipeline"`` or ``"auto"``.
+        devices: Devices that share each batch: training batches must divide among
+            them, and the last validation batch is padded (zero weights) so they can.
+
+    Raises:
+        ValueError: The batch size is not a multiple of ``devices``.
     """
     from foodvision.augment import apply_augmentation, resolve_augment_on
     from foodvision.augment import augmentation as make_augmentation
     from foodvision.data.array_split import is_tf_dataset
 
-    train_ds = data.train
+    num_train = data.num_images("train")
+    if devices > 1 and min(data.batch_size, num_train) % devices:
+        raise ValueError(
+            f"a batch of {min(data.batch_size, num_train)} images cannot be shared by "
+            f"{devices} devices; load the data with a batch_size that is a multiple of "
+            f"{devices} (it is the global batch of all devices)"
+        )
+    train_ds, steps = uniform_train_batches(data.train, data.batch_size, num_train)
     tf_data = is_tf_dataset(train_ds)
     pipeline = make_augmentation(augmentation, seed=seed or 0)
     mixed_labels = pipeline.mixes_labels
@@ -338,11 +437,16 @@ def training_datasets(
         else:
             train_ds = _checked_labels(train_ds, data.num_classes)
             val_ds = _checked_labels(val_ds, data.num_classes) if val_ds is not None else None
+    val_ds = padded_batches(val_ds, devices)
+    processes = process_count()
+    if processes > 1:  # each process feeds its share of every global batch
+        train_ds = process_share(train_ds, process_index(), processes)
+        val_ds = process_share(val_ds, process_index(), processes)
     if val_ds is not None and mixed_labels and on_device is None:
         tf = tensorflow()  # the loss takes one-hot targets (on the device: made there)
 
-        val_ds = val_ds.map(lambda x, y: (x, tf.one_hot(y, data.num_classes)))
-    return train_ds, val_ds, mixed_labels, on_device
+        val_ds = val_ds.map(lambda x, y, *w: (x, tf.one_hot(y, data.num_classes), *w))
+    return TrainingInputs(train_ds, val_ds, mixed_labels, on_device, steps)
 
 
 def _check_array_labels(data: Any) -> None:
@@ -356,13 +460,20 @@ def _check_array_labels(data: Any) -> None:
 
 
 def _restore(directory: Path | None, model: Any, resume: bool) -> tuple[dict | None, list[dict]]:
-    """Check the checkpoint directory and load its state: ``(latest, history rows)``."""
+    """Check the checkpoint directory and load its state: ``(latest, history rows)``.
+
+    Only the chief (process 0 of a multi-process run) writes; every process loads.
+    """
     if directory is None:
         return None, []
+    chief = is_chief()
     if not resume:
-        state.reset_directory(directory)
-    state.check_run_file(directory, inference_model(model))
-    latest = state.load_state(directory, model)
+        if chief:
+            state.reset_directory(directory)
+        latest = None
+    state.check_run_file(directory, inference_model(model), write=chief)
+    if resume:
+        latest = state.load_state(directory, model, write=chief)
     rows = state.read_history(directory, int(latest["epoch"])) if latest else []
     return latest, rows
 
@@ -398,8 +509,10 @@ def _callbacks(
         result.append(stopper)
     if directory is not None:
         best = (latest or {}).get("best")
-        result.append(TrainingState(directory, rows, monitor, mode, best, guard, stopper))
-    if tensorboard is not None:
+        result.append(
+            TrainingState(directory, rows, monitor, mode, best, guard, stopper, write=is_chief())
+        )
+    if tensorboard is not None and is_chief():
         result.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard)))
     return result
 

@@ -15,10 +15,8 @@ from typing import Any
 
 import keras
 
-from foodvision.base.tf_runtime import tensorflow
-
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-DISTRIBUTIONS = ("data_parallel",)
+from foodvision.base.placement_names import DISTRIBUTIONS
+from foodvision.training.precision import resolve_precision
 
 
 def resolve_distribution(distribution: Any) -> Any:
@@ -49,26 +47,22 @@ def resolve_distribution(distribution: Any) -> Any:
             f"but the backend is {keras.backend.backend()!r}; set KERAS_BACKEND=jax"
         )
     if not named:
+        if hasattr(distribution, "auto_shard_dataset"):
+            # each process feeds its own share of every batch (training.batches)
+            distribution.auto_shard_dataset = False
         return distribution
-    return keras.distribution.DataParallel(devices=keras.distribution.list_devices())
+    return keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices(), auto_shard_dataset=False
+    )
 
 
-def divisible_batches(dataset: Any, distribution: Any) -> Any:
-    """Drop batches whose size the devices cannot share evenly (at most the last one).
-
-    Data parallelism splits every batch across the devices, so a final partial batch of,
-    say, 7 images on 2 devices cannot run; it is left out of that epoch (the training
-    split is reshuffled every epoch, so every image is still seen).
-    """
-    if distribution is None or dataset is None:
-        return dataset
-    devices = int(distribution.device_mesh.shape[0])
-    if devices <= 1:
-        return dataset
-    if hasattr(dataset, "divisible"):  # an ArraySplit
-        return dataset.divisible(devices)
-    tf = tensorflow()
-    return dataset.filter(lambda images, labels: tf.shape(images)[0] % devices == 0)
+def device_count(distribution: Any) -> int:
+    """How many devices share each batch: the batch axis of the distribution's mesh (1 without)."""
+    if distribution is None:
+        return 1
+    mesh = distribution.device_mesh
+    axis = getattr(distribution, "batch_dim_name", None) or mesh.axis_names[0]
+    return int(mesh.shape[mesh.axis_names.index(axis)])
 
 
 def _with_policy(policy: str, output_name: str) -> Any:
@@ -87,29 +81,34 @@ def training_copy(
 ) -> Iterator[keras.Model]:
     """Yield the model to train, and copy its weights back into ``model`` afterwards.
 
-    Without ``precision`` and ``distribution`` this is ``model`` itself.
+    Without ``precision`` and ``distribution`` this is ``model`` itself. Under a mixed
+    policy the copy's own policy is the mixed one too, so compiling it under
+    ``"mixed_float16"`` wraps the optimizer in Keras's ``LossScaleOptimizer`` (dynamic
+    loss scaling: float16 gradients would underflow without it).
 
     Args:
         model: A built Keras model.
-        precision: ``None``/``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``.
+        precision: ``None``/``"float32"``, ``"mixed_bfloat16"``, ``"mixed_float16"`` or
+            ``"auto"`` (see :func:`~foodvision.training.precision.resolve_precision`).
         distribution: See :func:`resolve_distribution`.
 
     Example:
         >>> with training_copy(model, precision="mixed_bfloat16") as copy:  # doctest: +SKIP
         ...     copy.fit(...)
     """
-    if precision not in (None, *PRECISIONS):
-        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    policy = resolve_precision(precision)
     resolved = resolve_distribution(distribution)
-    if precision in (None, "float32") and resolved is None:
+    if policy == "float32" and resolved is None:
         yield model
         return
     scope = resolved.scope() if resolved is not None else contextlib.nullcontext()
     with scope:
         clone_function = None
-        if precision not in (None, "float32"):
-            clone_function = _with_policy(precision, model.layers[-1].name)
+        if policy != "float32":
+            clone_function = _with_policy(policy, model.layers[-1].name)
         copy = keras.models.clone_model(model, clone_function=clone_function, recursive=True)
+        if policy != "float32":
+            copy.dtype_policy = policy  # compile() then adds loss scaling for float16
         copy.set_weights(model.get_weights())
         if getattr(model, "compiled", False):
             copy.compile_from_config(model.get_compile_config())

@@ -69,8 +69,13 @@ def _shape(shape: Any) -> Any:
     return list(shape) if shape is not None else None
 
 
-def check_run_file(directory: Path, model: Any) -> None:
+def check_run_file(directory: Path, model: Any, write: bool = True) -> None:
     """Write ``run.json`` for a new directory, or check it matches ``model``.
+
+    Args:
+        directory: The checkpoint directory.
+        model: The model being trained.
+        write: Write the file when it is missing (``False``: only check one that exists).
 
     Raises:
         ValueError: If the directory holds a run of a different model.
@@ -89,8 +94,9 @@ def check_run_file(directory: Path, model: Any) -> None:
                 "use another directory, or pass resume=False to start this one over"
             )
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(current, indent=2) + "\n")
+    if write:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(current, indent=2) + "\n")
 
 
 def training_variables(model: Any) -> list[Any]:
@@ -167,25 +173,28 @@ def read_latest(directory: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def load_state(directory: Path, model: Any) -> dict | None:
+def load_state(directory: Path, model: Any, write: bool = True) -> dict | None:
     """Restore the newest saved state into ``model``; ``None`` when there is none.
 
     The optimizer is built first so that its variables exist. Temporary files left by
     an interrupted write (a killed run) are removed first, and ``best.keras`` is
     published again from the backup (a run killed after saving a better model but
     before committing its epoch leaves a ``best.keras`` of an epoch that is redone).
+    With ``write=False`` (a process that does not write the folder) it only reads.
 
     Raises:
         ValueError: If the saved variables do not match the model's.
 
     """
-    for folder in (directory, directory / BACKUP_DIR):
-        remove_temporaries(folder)
+    if write:
+        for folder in (directory, directory / BACKUP_DIR):
+            remove_temporaries(folder)
     latest_path = directory / BACKUP_DIR / LATEST_FILE
     if not latest_path.exists():
         return None
     latest = json.loads(latest_path.read_text())
-    publish_best(directory, latest.get("best_file"))
+    if write:
+        publish_best(directory, latest.get("best_file"))
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     variables = training_variables(model)

@@ -32,7 +32,9 @@ from foodvision.training.feature_cache import (
     prefix_batch_size,
     split_features,
 )
-from foodvision.training.fit import train
+from foodvision.training.fit import accuracy_metric, train
+from foodvision.training.placement import device_count, resolve_distribution, training_copy
+from foodvision.training.processes import process_count
 from foodvision.training.schedules import SCHEDULES, learning_rate_schedule, make_optimizer
 
 
@@ -82,11 +84,14 @@ class FineTuneResult:
         return merged
 
 
-def _compile(model: keras.Model, optimizer: Any, learning_rate: Any) -> None:
+def _compile(
+    model: keras.Model, optimizer: Any, learning_rate: Any, trainer: _PhaseTrainer
+) -> None:
+    devices = device_count(resolve_distribution(trainer.distribution))
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=["accuracy"],
+        **accuracy_metric(padded=devices > 1),
     )
 
 
@@ -112,6 +117,9 @@ class _PhaseTrainer:
     seed: int | None
     verbose: int | str
     augment_on: str = "auto"
+    precision: str | None = None
+    distribution: Any = None
+    steps_per_execution: int = 1
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -138,6 +146,9 @@ class _PhaseTrainer:
             tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
             seed=self.seed,
             verbose=self.verbose,
+            precision=self.precision,
+            distribution=self.distribution,
+            steps_per_execution=self.steps_per_execution,
             early_stopping=self.early_stopping if averaging is None else None,
             callbacks=[EpochTimer(self.epoch_seconds[phase]), *extra],
         )
@@ -165,9 +176,23 @@ def _cache_features(
     head_boundary: str,
     feature_dir: Any,
     feature_batch_size: int | None,
+    trainer: _PhaseTrainer,
 ) -> _CachedFeatures:
-    """Run the frozen prefix up to ``boundary`` once; derive the head's inputs from it."""
-    splits = _cached_splits(split_at(model, boundary)[0], data, feature_dir, feature_batch_size)
+    """Run the frozen prefix up to ``boundary`` once; derive the head's inputs from it.
+
+    The prefix runs under the trainer's precision and distribution (a copy of it, see
+    :func:`~foodvision.training.placement.training_copy`); in a multi-process run each
+    process runs it on its own devices.
+    """
+    batch_size = feature_batch_size or prefix_batch_size(data.batch_size)
+    distribution = resolve_distribution(trainer.distribution)
+    if process_count() > 1:  # every process needs all features: each computes them alone
+        distribution = None
+    devices = device_count(distribution)
+    batch_size = math.ceil(batch_size / devices) * devices  # an even share for each device
+    prefix = split_at(model, boundary)[0]
+    with training_copy(prefix, trainer.precision, distribution) as placed:
+        splits = _cached_splits(placed, data, feature_dir, batch_size)
     head_splits = splits
     if boundary != head_boundary:
         middle = keras.Model(
@@ -215,6 +240,9 @@ def fine_tune(
     tensorboard: str | Path | None = None,
     early_stopping: int | None = None,
     seed: int | None = None,
+    precision: str | None = None,
+    distribution: Any = None,
+    steps_per_execution: int = 1,
     verbose: int | str = "auto",
 ) -> FineTuneResult:
     """Train the head on a frozen backbone, then the top blocks too, at a lower rate.
@@ -257,6 +285,11 @@ def fine_tune(
         early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
             it averages weights.
         seed: Seed of the training randomness.
+        precision: Dtype policy of both phases and of the feature pass (see
+            :func:`foodvision.train`; ``"auto"`` picks mixed bfloat16 where it is faster).
+        distribution: ``"data_parallel"`` or a ``keras.distribution`` object, for both
+            phases and the feature pass (see :func:`foodvision.train`).
+        steps_per_execution: See :func:`foodvision.train`.
         verbose: See :func:`foodvision.train`.
 
     Returns:
@@ -279,13 +312,16 @@ def fine_tune(
         seed,
         verbose,
         augment_on,
+        precision,
+        distribution,
+        steps_per_execution,
     )
     start = time.perf_counter()
     features = None
     if cache_head:
         boundary = tune_boundary if cache_tune else head_boundary
         features = _cache_features(
-            model, data, boundary, head_boundary, feature_dir, feature_batch_size
+            model, data, boundary, head_boundary, feature_dir, feature_batch_size, trainer
         )
     feature_seconds = time.perf_counter() - start
     head, last = _train_head(
@@ -339,10 +375,10 @@ def _train_head(
 ) -> tuple[keras.callbacks.History, _Trained]:
     """Phase 1: the head on the frozen backbone (on cached features when there are)."""
     if features is None:
-        _compile(model, optimizer, learning_rate)
+        _compile(model, optimizer, learning_rate, trainer)
         return trainer(model, "head", epochs, data, augmentation), (None, None)
     _, tail = split_at(model, features.head_boundary)
-    _compile(tail, optimizer, learning_rate)
+    _compile(tail, optimizer, learning_rate, trainer)
     head_data = features_to_data(features.head_splits, data, trainer.seed or 0)
     history = trainer(tail, "head", epochs, head_data)
     return history, (tail, features.head_splits["test"])
@@ -394,7 +430,7 @@ def _train_top_blocks(
         augmentation = None
     else:
         net, tune_data, last = model, data, (None, None)
-    _compile(net, optimizer, rate)
+    _compile(net, optimizer, rate, trainer)
     history = trainer(
         net, "finetune", phase.epochs, tune_data, augmentation, phase.schedule, averaging
     )
@@ -403,7 +439,7 @@ def _train_top_blocks(
 
 
 def _cached_splits(
-    prefix: keras.Model, data: Any, feature_dir: Any, feature_batch_size: int | None
+    prefix: keras.Model, data: Any, feature_dir: Any, batch_size: int
 ) -> dict[str, Any]:
     """Every split of ``data`` passed once through the frozen ``prefix``: ``{name: arrays}``."""
     splits = {}
@@ -417,7 +453,7 @@ def _cached_splits(
                 count,
                 name=name,
                 directory=str(feature_dir) if feature_dir else None,
-                batch_size=feature_batch_size or prefix_batch_size(data.batch_size),
+                batch_size=batch_size,
             )
             if dataset is not None and count
             else None

@@ -139,7 +139,7 @@ def test_report_ratios_and_files(tmp_path):
     table = report.markdown(payload)
     assert "| a@64 | jax | 50.0 |" in table and "| 0.25x |" in table
     assert "| 1.00x |" in table and "error: boom \\| bang" in table
-    assert {line.count("|") - line.count("\\|") for line in table.splitlines()} == {9}
+    assert {line.count("|") - line.count("\\|") for line in table.splitlines()} == {10}
     paths = report.save(payload, tmp_path, "demo")
     assert [p.name for p in paths] == ["demo.json", "demo.md", "demo.png"]
     assert json.loads(paths[0].read_text()) == payload

@@ -69,3 +69,45 @@ def test_split_hyperparameters_separates_training_options():
         split_hyperparameters({"n_layers": 3})
     with pytest.raises(ValueError, match="hyperparameters must be a dict"):
         split_hyperparameters([("depth", 3)])
+
+
+def test_keras_tuners_distributed_search_runs_a_chief_and_workers_on_localhost(tmp_path):
+    """KerasTuner's chief serves the oracle over gRPC; two workers run the trials."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    script = Path(__file__).parent / "distributed_search_script.py"
+    runs = []
+    for role in ("chief", "tuner0", "tuner1"):
+        env = {
+            **os.environ,
+            "KERASTUNER_TUNER_ID": role,
+            "KERASTUNER_ORACLE_IP": "127.0.0.1",
+            "KERASTUNER_ORACLE_PORT": str(port),
+        }
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), str(tmp_path / "tuner")],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    outputs = {}
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err[-3000:]
+        result = json.loads(out.strip().splitlines()[-1])
+        outputs[result["role"]] = result
+    assert outputs["chief"]["trials"] == 3  # the chief's oracle holds every trial
+    assert set(outputs["chief"]["best"]) == {"depth", "filters"}
+    assert outputs["tuner0"]["trials"] is None and outputs["tuner1"]["trials"] is None
+    trial_files = list((tmp_path / "tuner").rglob("trial.json"))
+    assert len(trial_files) >= 3

@@ -112,3 +112,28 @@ def training_flops(model: Any) -> float:
     """FLOPs of one image's training step: forward plus 2x the trainable part backwards."""
     total, trainable = forward_flops(model)
     return total + 2.0 * trainable
+
+
+PEAK_BF16_FLOPS = {
+    "GH200": 989e12,
+    "H200": 989e12,
+    "H100": 989e12,
+    "A100": 312e12,
+    "L40S": 362e12,
+    "L4": 121e12,
+}
+"""Dense (no sparsity) bf16 tensor-core peak of NVIDIA devices, FLOP/s, by name part."""
+
+
+def device_peak_flops(device_kind: str | None) -> float | None:
+    """The bf16 peak of a device named ``device_kind`` (e.g. ``"NVIDIA H200"``), if known.
+
+    Example:
+        >>> device_peak_flops("NVIDIA H100 80GB HBM3"), device_peak_flops("cpu")
+        (989000000000000.0, None)
+    """
+    name = (device_kind or "").upper()
+    for part in sorted(PEAK_BF16_FLOPS, key=len, reverse=True):
+        if part in name:
+            return PEAK_BF16_FLOPS[part]
+    return None

@@ -31,13 +31,13 @@ def markdown(payload: dict[str, Any]) -> str:
     best = fastest_by_case(rows)
     lines = [
         "| case | backend | train img/s (median) | step ms min–median–max | vs fastest "
-        "| infer img/s | first step s | peak RSS MB |",
-        "|---|---|---:|---|---:|---:|---:|---:|",
+        "| infer img/s | first step s | MFU % | peak RSS MB |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         if "error" in row:
             error = str(row["error"]).replace("|", "\\|")
-            lines.append(f"| {row['name']} | {row['backend']} | error: {error} ||||||")
+            lines.append(f"| {row['name']} | {row['backend']} | error: {error} |||||||")
             continue
         train = row["train"]
         spread = "–".join(f"{train[k] * 1000:.0f}" for k in ("min_s", "median_s", "max_s"))
@@ -45,9 +45,13 @@ def markdown(payload: dict[str, Any]) -> str:
             f"| {row['name']} | {row['backend']} | {train['images_per_second']:.1f} | {spread} "
             f"| {train['images_per_second'] / best[row['name']]:.2f}x "
             f"| {row['inference']['images_per_second']:.1f} | {row['first_step_s']:.1f} "
-            f"| {_megabytes(row.get('peak_rss_mb'))} |"
+            f"| {_percent(row.get('mfu_percent'))} | {_megabytes(row.get('peak_rss_mb'))} |"
         )
     return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def _megabytes(value: float | None) -> str:

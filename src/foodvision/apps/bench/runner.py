@@ -100,7 +100,8 @@ def run_benchmark(
             listed under ``"skipped"``.
         quick: Fewer cases and timed batches (a few minutes on a 2-core CPU).
         cases: Cases to run instead of :func:`~foodvision.apps.bench.cases.benchmark_cases`.
-        timed_batches: Timed steps per case (default 3 quick, 10 otherwise).
+        timed_batches: Steps of each of a case's two timed epochs (default 3 quick, 10
+            otherwise).
         precision: ``"float32"`` or a mixed policy (for GPUs).
         timeout: Seconds allowed per (backend, case) process.
         verbose: Print one line per finished row.

@@ -16,6 +16,7 @@ import sys
 from typing import Any, NoReturn
 
 from foodvision.base.backends import BACKEND_CHOICES, choose_backend
+from foodvision.base.placement_names import DISTRIBUTIONS, PRECISIONS
 
 BACKEND_HELP = (
     "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
@@ -85,6 +86,55 @@ def add_augment_on_argument(parser: argparse.ArgumentParser, default: str | None
         "(tf.data) or auto (the device; tf.data for Keras's own layers)"
         + (" (default: the profile's)" if default is None else " (default: %(default)s)"),
     )
+
+
+def add_placement_arguments(
+    parser: argparse.ArgumentParser, defaults: dict[str, Any] | None = None
+) -> None:
+    """Add ``--precision``, ``--distribution`` and ``--steps-per-execution``.
+
+    Args:
+        parser: The command's parser.
+        defaults: Their defaults (``precision``, ``distribution``,
+            ``steps_per_execution``); ``None`` leaves them unset so that a study keeps
+            its profile's. Read them with :func:`placement_from_args`.
+    """
+    defaults = defaults or {}
+    kept = " (default: the profile's)"
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=defaults.get("precision"),
+        help="dtype policy of training: auto (mixed bfloat16 on GPUs, TPUs and "
+        "TensorFlow on CPUs with bfloat16 units, else float32), float32, mixed_bfloat16, "
+        "mixed_float16 (loss-scaled)" + (kept if not defaults else " (default: %(default)s)"),
+    )
+    parser.add_argument(
+        "--distribution",
+        choices=("none", *DISTRIBUTIONS),
+        default=defaults.get("distribution"),
+        help="data_parallel: every batch shared by all devices of every process (JAX); "
+        "a multi-process run reads KERAS_DISTRIBUTION_JOB_ADDRESSES, "
+        "KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID"
+        + (kept if not defaults else " (default: %(default)s)"),
+    )
+    parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=defaults.get("steps_per_execution"),
+        metavar="N",
+        help="train steps per compiled call" + (kept if not defaults else " (default: 1)"),
+    )
+
+
+def placement_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``precision``, ``distribution`` and ``steps_per_execution`` keyword arguments."""
+    distribution = args.distribution
+    return {
+        "precision": args.precision,
+        "distribution": None if distribution == "none" else distribution,
+        "steps_per_execution": args.steps_per_execution,
+    }
 
 
 def add_data_arguments(

@@ -11,7 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from foodvision.apps.cli.common import add_augment_on_argument, add_data_arguments, data_from_args
+from foodvision.apps.cli.common import (
+    add_augment_on_argument,
+    add_data_arguments,
+    add_placement_arguments,
+    data_from_args,
+    placement_from_args,
+)
 
 SCHEDULES = ("constant", "cosine", "plateau")
 
@@ -29,6 +35,9 @@ def add_parser(commands: Any) -> None:
         "--augmentation", default=None, help="augmentation preset: none, light, standard, strong"
     )
     add_augment_on_argument(parser, default="auto")
+    add_placement_arguments(
+        parser, {"precision": "float32", "distribution": "none", "steps_per_execution": 1}
+    )
     parser.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE")
     parser.add_argument(
         "--resume",
@@ -48,7 +57,10 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the model, train it and say where the best model and history are."""
     from foodvision.models import build_model, get_model_spec
-    from foodvision.training import train
+    from foodvision.training import initialize_processes, train, use_compilation_cache
+
+    if args.distribution == "data_parallel":  # before anything runs on JAX
+        initialize_processes()
 
     spec = get_model_spec(args.model)  # unknown names fail here, before any loading
     if args.image_size is None:
@@ -58,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "class_names.json").write_text(json.dumps(list(data.class_names)) + "\n")
+    use_compilation_cache(out / "compile_cache")
     history = train(
         model,
         data,
@@ -71,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         tensorboard=args.tensorboard,
         seed=args.seed,
+        **placement_from_args(args),
     )
     last = {k: round(v[-1], 4) for k, v in history.history.items()}
     print(f"trained {args.model} for {len(history.epoch)} epochs: {last}")

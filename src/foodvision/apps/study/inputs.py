@@ -25,6 +25,28 @@ def _resized_array(images: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def rebatched(data: ImageData, batch_size: int) -> ImageData:
+    """``data`` in batches of ``batch_size`` (the same images, in the same order)."""
+    if data.batch_size == batch_size:
+        return data
+    if hasattr(data.train, "replace"):  # array splits
+        splits = {
+            name: getattr(data, name).replace(batch_size=batch_size)
+            if getattr(data, name) is not None
+            else None
+            for name in ("train", "val", "test")
+        }
+    else:
+        tf = tensorflow()
+        splits = {
+            name: getattr(data, name).unbatch().batch(batch_size).prefetch(tf.data.AUTOTUNE)
+            if getattr(data, name) is not None
+            else None
+            for name in ("train", "val", "test")
+        }
+    return dataclasses.replace(data, batch_size=batch_size, **splits)
+
+
 def resized(data: ImageData, size: int) -> ImageData:
     """``data`` with every image resized to ``size`` x ``size`` (array splits: uint8)."""
     if tuple(data.image_size) == (size, size):
@@ -66,6 +88,8 @@ class DataAtSize:
         seed: Seed of the splits.
         classes: Class subset of a folder or Food-101.
         loader: ``"tf"``, ``"arrays"`` or ``"auto"`` (see :func:`foodvision.load_data`).
+        batch_size: Batch size of the data (default: the profile's for loaded data, an
+            ``ImageData``'s own).
 
     Example:
         >>> at_size = DataAtSize("synthetic", PROFILES["quick"], 0, None)  # doctest: +SKIP
@@ -74,7 +98,14 @@ class DataAtSize:
     """
 
     def __init__(
-        self, data: Any, profile: StudyProfile, seed: int, classes: Any, loader: str = "auto"
+        self,
+        data: Any,
+        profile: StudyProfile,
+        seed: int,
+        classes: Any,
+        loader: str = "auto",
+        *,
+        batch_size: int | None = None,
     ) -> None:
         if not isinstance(data, (ImageData, str, os.PathLike)):
             raise ValueError(
@@ -83,18 +114,20 @@ class DataAtSize:
             )
         self.data, self.profile, self.seed, self.classes = data, profile, seed, classes
         self.loader = loader
+        self.batch_size = batch_size
         self.loaded: dict[int, ImageData] = {}
 
     def __call__(self, size: int) -> ImageData:
         """The data at ``size`` x ``size`` pixels."""
         if size not in self.loaded:
             if isinstance(self.data, ImageData):
-                self.loaded[size] = resized(self.data, size)
+                data = resized(self.data, size)
+                self.loaded[size] = rebatched(data, self.batch_size or data.batch_size)
             else:
                 self.loaded[size] = load_data(
                     self.data,
                     image_size=(size, size),
-                    batch_size=self.profile.batch_size,
+                    batch_size=self.batch_size or self.profile.batch_size,
                     classes=self.classes,
                     seed=self.seed,
                     loader=self.loader,

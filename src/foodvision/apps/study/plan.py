@@ -19,6 +19,7 @@ from typing import Any
 
 from foodvision.augment import AUGMENT_ON, AUGMENTATION_PRESETS
 from foodvision.base.checks import check_choice, check_int
+from foodvision.base.placement_names import DISTRIBUTIONS, PRECISIONS
 
 STEP_KINDS = ("scratch", "search", "transfer")
 """How a step trains: a CNN from scratch, a hyperparameter search and then its best
@@ -119,7 +120,8 @@ class StudyProfile:
         name: Profile name.
         scratch_image_size: Image side of the CNNs trained from scratch (steps 1-4).
         transfer_image_size: Image side of the pretrained model (step 5).
-        batch_size: Images per batch.
+        batch_size: Images per batch on each device: with ``distribution`` the global
+            batch is this times the number of devices.
         epochs: Epochs of steps 1 to 4 (step 4: the retraining with the best
             hyperparameters), ``{step: epochs}``.
         learning_rate: Peak learning rate of steps 1-3.
@@ -143,6 +145,12 @@ class StudyProfile:
         augment_on: Where augmentation runs in every step: ``"device"`` (inside the
             compiled train step), ``"pipeline"`` (tf.data) or ``"auto"`` (see
             :func:`foodvision.train`).
+        precision: Dtype policy of every step's training (and of step 5's feature
+            pass): ``"float32"``, ``"mixed_bfloat16"``, ``"mixed_float16"`` or
+            ``"auto"`` (mixed bfloat16 where it was measured faster, see
+            :func:`~foodvision.training.precision.resolve_precision`).
+        distribution: ``None`` (one device) or ``"data_parallel"`` (every device; JAX).
+        steps_per_execution: Train steps per compiled call (see :func:`foodvision.train`).
         bootstrap_resamples: Resamples of the accuracy confidence intervals.
 
     Example:
@@ -174,6 +182,9 @@ class StudyProfile:
     finetune_average_epochs: int = 0
     transfer_augmentation: str | None = None
     augment_on: str = "auto"
+    precision: str = "auto"
+    distribution: str | None = None
+    steps_per_execution: int = 1
     bootstrap_resamples: int = 2000
 
     def __post_init__(self) -> None:
@@ -193,6 +204,9 @@ class StudyProfile:
             average = self.finetune_average_epochs
             check_int("finetune_average_epochs", average, 0, self.finetune_epochs)
             check_choice("augment_on", self.augment_on, AUGMENT_ON)
+            check_choice("precision", self.precision, PRECISIONS)
+            check_choice("distribution", self.distribution, (None, *DISTRIBUTIONS))
+            check_int("steps_per_execution", self.steps_per_execution, 1)
         except ValueError as err:
             raise ValueError(f"profile {self.name!r}: {err}") from err
         if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):
@@ -229,17 +243,39 @@ PROFILES: dict[str, StudyProfile] = {
         finetune_average_epochs=10,
         transfer_augmentation="light",
     ),
+    "gpu": StudyProfile(
+        "gpu",
+        scratch_image_size=224,
+        transfer_image_size=224,
+        batch_size=128,
+        learning_rate=2e-3,
+        epochs={1: 30, 2: 40, 3: 80, 4: 80},
+        early_stopping=15,
+        tuner="hyperband",
+        tuning_epochs=20,
+        head_epochs=30,
+        finetune_epochs=15,
+        trainable_blocks=2,
+        finetune_learning_rate=2e-5,
+        finetune_average_epochs=10,
+        transfer_augmentation="light",
+        augment_on="device",
+        precision="mixed_bfloat16",
+    ),
 }
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
 ``full`` is the real study for a GPU (three to four hours on a 2-core CPU); its VGG16
 phase 2 trains blocks 4-5 on "light"-augmented images for 15 epochs and keeps the mean
-of the weights of the last 10.
+of the weights of the last 10. ``gpu`` is ``full`` sized for one GPU (run it on the JAX
+backend): every step at 224 px in batches of 128 per device, mixed bfloat16,
+augmentation inside the compiled step, and twice the peak learning rate of the
+scratch CNNs for four times the batch (Adam's square-root rule).
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size
-    (['full', 'quick'], 128)
+    (['full', 'gpu', 'quick'], 128)
 """
 
 

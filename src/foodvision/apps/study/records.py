@@ -103,6 +103,7 @@ def fingerprint(
         "dataset": data.source,
         "class_names": list(data.class_names),
         "test_images": data.num_images("test"),
+        "global_batch_size": data.batch_size,
         "backend": backend,
     }
 

@@ -26,6 +26,10 @@ from foodvision.apps.study.records import StepResult
 from foodvision.apps.study.steps import STEP_RUNNERS, StepContext, StepOutcome
 from foodvision.base.files import write_text_atomic
 from foodvision.evaluation import bootstrap_accuracy_ci, evaluate, mcnemar_test
+from foodvision.training.compile_cache import use_compilation_cache
+from foodvision.training.placement import device_count, resolve_distribution
+from foodvision.training.precision import resolve_precision
+from foodvision.training.processes import require_one_process
 
 SUMMARY_KEYS = (
     "step",
@@ -169,6 +173,9 @@ def run_study(
     classes: Iterable[str] | None = None,
     loader: str = "auto",
     augment_on: str | None = None,
+    precision: str | None = None,
+    distribution: str | None = None,
+    steps_per_execution: int | None = None,
     tensorboard: str | os.PathLike | None = None,
     verbose: int = 1,
 ) -> StudyResult:
@@ -194,6 +201,14 @@ def run_study(
             ``"auto"`` (see :func:`foodvision.load_data`).
         augment_on: Where augmentation runs (``"device"``, ``"pipeline"``, ``"auto"``;
             see :func:`foodvision.train`); ``None`` keeps the profile's.
+        precision: Dtype policy of the training (``"float32"``, ``"mixed_bfloat16"``,
+            ``"mixed_float16"``, ``"auto"``); ``None`` keeps the profile's. ``"auto"``
+            is resolved on this machine before the steps run, and the resolved policy is
+            part of each step's settings.
+        distribution: ``"data_parallel"`` trains every step on all devices (JAX), with
+            the profile's batch size on each (the data, an ``ImageData`` too, is batched
+            to that times the number of devices); ``None`` keeps the profile's.
+        steps_per_execution: Train steps per compiled call; ``None`` keeps the profile's.
         tensorboard: Folder for TensorBoard logs, one sub-folder per step (the search
             step logs its retraining); ``None`` writes none.
         verbose: 0 silent, 1 one line per step and per epoch, 2 progress bars.
@@ -212,14 +227,28 @@ def run_study(
     """
     import keras
 
-    config = resolve_profile(profile)
-    if augment_on is not None:
-        config = dataclasses.replace(config, augment_on=augment_on)
+    require_one_process("the study")
+    config = _with_overrides(
+        resolve_profile(profile),
+        augment_on=augment_on,
+        precision=precision,
+        distribution=distribution,
+        steps_per_execution=steps_per_execution,
+    )
     plan = study_plan(config, steps)  # bad steps fail here, before anything loads
-    at_size = DataAtSize(data, config, seed, list(classes) if classes else None, loader)
+    devices = device_count(resolve_distribution(config.distribution))
+    at_size = DataAtSize(
+        data,
+        config,
+        seed,
+        list(classes) if classes else None,
+        loader,
+        batch_size=config.batch_size * devices if devices > 1 else None,
+    )
     first = at_size(plan[0].image_size)  # a missing folder or bad layout fails before output
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    use_compilation_cache(out / "compile_cache")
     study = _Study(
         config,
         seed,
@@ -229,7 +258,10 @@ def run_study(
         Path(tensorboard) if tensorboard is not None else None,
         _printer(verbose),
     )
-    study.say(f"profile {config.name}, backend {study.backend}, steps {[r.step for r in plan]}")
+    study.say(
+        f"profile {config.name}, backend {study.backend}, precision {config.precision}, "
+        f"{devices} device(s), steps {[r.step for r in plan]}"
+    )
     started = time.perf_counter()
     results = []
     for row in plan:
@@ -246,6 +278,8 @@ def run_study(
         "test_images": first.num_images("test"),
         "backend": study.backend,
         "profile": config.name,
+        "precision": config.precision,
+        "devices": devices,
         "seed": seed,
         "steps": [r.summary for r in results],
         "comparisons": _comparisons(results),
@@ -256,6 +290,16 @@ def run_study(
     page = write_study_page(out, summary, {r.row.step: r.history for r in results})
     study.say(f"done in {summary['total_seconds']:.0f}s: {page}")
     return StudyResult(summary, results, out, page)
+
+
+def _with_overrides(config: StudyProfile, **overrides: Any) -> StudyProfile:
+    """The profile with the given fields replaced (``None`` keeps a field).
+
+    Its ``"auto"`` precision is resolved on this machine.
+    """
+    changes = {key: value for key, value in overrides.items() if value is not None}
+    config = dataclasses.replace(config, **changes)
+    return dataclasses.replace(config, precision=resolve_precision(config.precision))
 
 
 def _comparisons(results: list[StepResult]) -> list[dict[str, Any]]:

@@ -209,6 +209,7 @@ def _make_hypermodel(
     schedule: str,
     warmup_epochs: int,
     augment_on: str,
+    placement: Mapping[str, Any],
 ) -> Any:
     import keras
     import keras_tuner
@@ -245,6 +246,7 @@ def _make_hypermodel(
                 callbacks=kwargs.get("callbacks", ()),
                 seed=seed,
                 verbose=0,
+                **placement,
             )
 
     return CNNHyperModel()
@@ -261,12 +263,21 @@ def tune_cnn(
     schedule: str = "cosine",
     warmup_epochs: int = 1,
     augment_on: str = "auto",
+    precision: str | None = None,
+    distribution: Any = None,
+    steps_per_execution: int = 1,
     directory: str | Path = "tuning",
     overwrite: bool = False,
     seed: int = 0,
     verbose: bool = False,
-) -> TuningResult:
+) -> TuningResult | None:
     """Search ``tuned_cnn`` hyperparameters on ``data`` by validation accuracy.
+
+    KerasTuner's own distributed search works unchanged: started with its
+    ``KERASTUNER_TUNER_ID`` (``chief`` or ``tuner0``, ``tuner1``...),
+    ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT`` variables, the chief's call
+    serves the oracle until every trial is done and returns the result; each worker's
+    call runs trials and returns ``None``.
 
     Args:
         data: An :class:`~foodvision.ImageData` with a validation split.
@@ -280,13 +291,16 @@ def tune_cnn(
         schedule: Learning-rate schedule of every trial (see :func:`foodvision.train`).
         warmup_epochs: Warm-up epochs of the cosine schedule.
         augment_on: Where augmentation runs (see :func:`foodvision.train`).
+        precision: Dtype policy of every trial (see :func:`foodvision.train`).
+        distribution: Device distribution of every trial (see :func:`foodvision.train`).
+        steps_per_execution: See :func:`foodvision.train`.
         directory: KerasTuner's folder; a re-run with ``overwrite=False`` resumes.
         overwrite: Start the search over.
         seed: Seed of the search and of the training.
         verbose: Print KerasTuner's progress.
 
     Returns:
-        A :class:`TuningResult`.
+        A :class:`TuningResult` (``None`` in a worker of a distributed search).
 
     Raises:
         ValueError: Unknown tuner or hyperparameter, no validation split, or no depth
@@ -307,7 +321,12 @@ def tune_cnn(
     check_int("max_trials", max_trials, 1)
     check_int("epochs", epochs, 1)
     space = _check_space(search_space or DEFAULT_SEARCH_SPACE, min(data.image_size))
-    hypermodel = _make_hypermodel(data, space, seed, schedule, warmup_epochs, augment_on)
+    placement = {
+        "precision": precision,
+        "distribution": distribution,
+        "steps_per_execution": steps_per_execution,
+    }
+    hypermodel = _make_hypermodel(data, space, seed, schedule, warmup_epochs, augment_on, placement)
     search = _make_tuner(
         tuner, hypermodel, epochs, factor, max_trials, seed, directory, overwrite=overwrite
     )
@@ -315,6 +334,8 @@ def tune_cnn(
     start = time.perf_counter()
     search.search(epochs=epochs, verbose=1 if verbose else 0)
     seconds = time.perf_counter() - start
+    if not hasattr(search.oracle, "trials"):  # a worker: the chief holds the results
+        return None
     trials = [
         timings.row(number, trial, space, epochs)
         for number, trial in enumerate(search.oracle.trials.values(), start=1)

@@ -49,6 +49,15 @@ class StepContext:
         """Where the step's training keeps its checkpoints."""
         return self.step_dir / "checkpoint"
 
+    @property
+    def placement(self) -> dict[str, Any]:
+        """The profile's precision, distribution and steps per execution, as arguments."""
+        return {
+            "precision": self.profile.precision,
+            "distribution": self.profile.distribution,
+            "steps_per_execution": self.profile.steps_per_execution,
+        }
+
 
 @dataclasses.dataclass
 class StepOutcome:
@@ -104,6 +113,7 @@ def _train_cnn(
         tensorboard=context.tensorboard,
         callbacks=[EpochTimer(seconds)],
         verbose=context.verbose,
+        **context.placement,
     )
     return StepOutcome(net, history_dict(history), len(seconds), sum(seconds))
 
@@ -132,7 +142,13 @@ def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
         augment_on=profile.augment_on,
         directory=context.step_dir / "tuner",
         seed=context.seed,
+        **context.placement,
     )
+    if search is None:
+        raise ValueError(
+            "this process ran as a worker of a distributed KerasTuner search "
+            "(KERASTUNER_TUNER_ID); run the study in the chief's process"
+        )
     search.save(context.step_dir / "tuning")
     best, training = search.best_hyperparameters, search.training
     augmentation = training.get("augmentation", row.augmentation or "standard")
@@ -180,6 +196,7 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
             checkpoint_dir=context.checkpoint,
             tensorboard=context.tensorboard,
             verbose=context.verbose,
+            **context.placement,
         )
     finally:
         shutil.rmtree(features, ignore_errors=True)
