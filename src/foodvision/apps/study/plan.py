@@ -243,25 +243,6 @@ PROFILES: dict[str, StudyProfile] = {
         finetune_average_epochs=10,
         transfer_augmentation="light",
     ),
-    "gpu": StudyProfile(
-        "gpu",
-        scratch_image_size=224,
-        transfer_image_size=224,
-        batch_size=128,
-        learning_rate=2e-3,
-        epochs={1: 30, 2: 40, 3: 80, 4: 80},
-        early_stopping=15,
-        tuner="hyperband",
-        tuning_epochs=20,
-        head_epochs=30,
-        finetune_epochs=15,
-        trainable_blocks=2,
-        finetune_learning_rate=2e-5,
-        finetune_average_epochs=10,
-        transfer_augmentation="light",
-        augment_on="device",
-        precision="mixed_bfloat16",
-    ),
 }
 """``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
@@ -277,6 +258,16 @@ Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size
     (['full', 'gpu', 'quick'], 128)
 """
+
+PROFILES["gpu"] = dataclasses.replace(
+    PROFILES["full"],
+    name="gpu",
+    scratch_image_size=224,
+    batch_size=128,
+    learning_rate=2e-3,
+    augment_on="device",
+    precision="mixed_bfloat16",
+)
 
 
 @dataclasses.dataclass(frozen=True)
