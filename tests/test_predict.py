@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from harness import tiny_model, write_image
+from harness import tiny_model, tiny_random_cnn, write_image
 
 import foodvision as fv
 
@@ -26,10 +26,10 @@ def test_ranked_predictions_match_the_model_on_the_resized_image(tmp_path):
     names = ["a", "b", "c"]
     results = fv.predict_files(model, [str(path), str(tmp_path / "empty.jpg")], class_names=names)
     expected = np.asarray(model.predict_on_batch(image[None].astype("float32")))[0]
-    ranked = results[0][1]
+    ranked = results[0].top
     assert [name for name, _ in ranked] == [names[i] for i in np.argsort(-expected)]
     np.testing.assert_allclose([p for _, p in ranked], np.sort(expected)[::-1], rtol=1e-5)
-    assert results[1][1].startswith("empty file")
+    assert results[1].error.startswith("empty file") and results[1].top == []
 
 
 def test_image_size_resizes_for_a_flexible_model_and_must_fit_a_fixed_one(tmp_path):
@@ -39,7 +39,8 @@ def test_image_size_resizes_for_a_flexible_model_and_must_fit_a_fixed_one(tmp_pa
         fv.predict_files(model, [str(path)])
     seen = []
     for size in ((8, 8), (40, 60)):
-        [(_, ranked)] = fv.predict_files(model, [str(path)], image_size=size, top_k=3)
+        [result] = fv.predict_files(model, [str(path)], image_size=size, top_k=3)
+        ranked = result.top
         # a uniform image stays uniform when resized; the zero padding at its borders
         # makes the outputs depend on the size the model sees
         uniform = np.full((1, *size, 3), 200, np.float32)
@@ -49,3 +50,68 @@ def test_image_size_resizes_for_a_flexible_model_and_must_fit_a_fixed_one(tmp_pa
     assert np.abs(seen[0] - seen[1]).max() > 1e-4
     with pytest.raises(ValueError, match=r"differs from the model's input size \(8, 8\)"):
         fv.predict_files(tiny_model(size=8), [str(path)], image_size=(16, 16))
+
+
+def saved_with_facts(tmp_path, names=("a", "b", "c"), resize="stretch"):
+    model = tiny_model(num_classes=len(names), size=8)
+    facts = fv.describe_model(model, list(names), resize=resize)
+    return model, fv.save_model(model, tmp_path / "model.keras", facts)
+
+
+def test_folders_are_searched_and_class_names_come_from_the_model_file(tmp_path):
+    model, path = saved_with_facts(tmp_path, names=("ramen", "sushi", "pho"))
+    photos = tmp_path / "photos"
+    write_image(photos / "one.png", np.full((8, 8, 3), 30, np.uint8))
+    write_image(photos / "deeper" / "two.png", np.full((8, 8, 3), 220, np.uint8))
+    (photos / "notes.txt").write_text("not a photo")  # not an image suffix: not listed
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    results = fv.predict_files(path, [photos, tmp_path / "broken.jpg"], top_k=2)
+    assert [r.path for r in results] == [
+        str(photos / "deeper" / "two.png"),
+        str(photos / "one.png"),
+        str(tmp_path / "broken.jpg"),
+    ]
+    assert all(len(r.top) == 2 and r.error is None for r in results[:2])
+    assert {name for r in results[:2] for name, _ in r.top} <= {"ramen", "sushi", "pho"}
+    assert results[2].top == [] and results[2].error
+    assert results[0].to_dict()["top"][0]["class"] == results[0].top[0][0]
+
+
+def test_tta_is_the_mean_over_the_image_and_its_mirror(tmp_path):
+    model = tiny_random_cnn(num_classes=4, size=16)
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (16, 16, 3)).astype(np.uint8)
+    path = write_image(tmp_path / "photo.png", image)
+    [plain] = fv.predict_files(model, [path], top_k=4)
+    [mean] = fv.predict_files(model, [path], top_k=4, tta=True)
+    x = image[None].astype("float32")
+    expected = (model.predict_on_batch(x) + model.predict_on_batch(x[:, :, ::-1]))[0] / 2
+    got = dict(mean.top)
+    np.testing.assert_allclose([got[f"class_{i}"] for i in range(4)], expected, rtol=1e-5)
+    assert dict(plain.top) != got
+    with pytest.raises(ValueError, match="unknown test-time augmentation view"):
+        fv.predict_files(model, [path], tta="rotate")
+
+
+def test_predict_command_writes_text_json_and_csv(tmp_path, capsys, monkeypatch):
+    import csv
+    import io
+    import json
+
+    from foodvision.apps.cli import main
+
+    monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
+    _, path = saved_with_facts(tmp_path)
+    photo = write_image(tmp_path / "p.png", np.full((12, 10, 3), 99, np.uint8))
+    (tmp_path / "bad.png").write_bytes(b"")
+    files = [str(path), str(photo), str(tmp_path / "bad.png")]
+    assert main(["predict", *files, "--format", "json", "--top-k", "2", "-q"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["path"] == str(photo) and len(rows[0]["top"]) == 2
+    assert rows[1]["error"].startswith("empty file") and rows[1]["top"] == []
+    assert main(["predict", *files[:2], "--format", "csv", "--tta"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [row["rank"] for row in table] == ["1", "2", "3"]
+    assert {row["class"] for row in table} == {"a", "b", "c"}
+    assert main(["predict", *files[:2]]) == 0
+    assert capsys.readouterr().out.startswith(f"{photo}: ")

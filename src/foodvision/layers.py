@@ -1,10 +1,11 @@
-"""foodvision's own Keras layers, all serializable (``safe_mode=True``) on every backend.
+"""foodvision's own Keras layers and loss, all serializable (``safe_mode=True``) on every backend.
 
 Importing ``foodvision`` imports this module, which registers the layers with Keras, so
 ``keras.saving.load_model`` (``safe_mode=True``) reloads foodvision models after
 ``import foodvision``.
 
 - :class:`ImageNetPreprocessing`: ``keras.applications`` ``preprocess_input`` as a layer.
+- :class:`SmoothedSparseCrossentropy`: integer-label cross-entropy with label smoothing.
 
 The augmentation layers live in :mod:`foodvision.augment.layers`.
 """
@@ -70,3 +71,42 @@ class ImageNetPreprocessing(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         """Config for serialization."""
         return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="foodvision")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy of integer labels with label smoothing (Keras's sparse loss has none).
+
+    The label becomes a one-hot row over the model's outputs, smoothed to
+    ``1 - smoothing + smoothing / classes`` for the true class and ``smoothing / classes``
+    for the others, as in ``keras.losses.CategoricalCrossentropy(label_smoothing=...)``.
+
+    Args:
+        label_smoothing: Share of the target spread evenly over all classes, in [0, 1).
+        **kwargs: ``keras.losses.Loss`` arguments (``name``, ``reduction``...).
+
+    Example:
+        >>> loss = SmoothedSparseCrossentropy(label_smoothing=0.1)
+        >>> round(float(loss([0], [[1.0, 0.0]])), 3) > 0
+        True
+    """
+
+    def __init__(self, label_smoothing: float = 0.1, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "smoothed_sparse_crossentropy")
+        super().__init__(**kwargs)
+        if not 0.0 <= float(label_smoothing) < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """The smoothed cross-entropy of each row."""
+        classes = y_pred.shape[-1]
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        target = ops.one_hot(labels, classes, dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            target, y_pred, label_smoothing=self.label_smoothing
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """The loss's configuration (for saving)."""
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}

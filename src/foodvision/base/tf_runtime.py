@@ -9,10 +9,66 @@ TensorFlow before its first op whenever the Keras backend is not TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 from types import ModuleType
 
 _hidden: bool | None = None
+
+START_UP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog|oneDNN custom operations are on|"
+    r"cpu_feature_guard|This TensorFlow binary is optimized|To enable the following "
+    r"instructions|rebuild TensorFlow with the appropriate compiler flags|"
+    r"Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered|"
+    r"TF-TRT Warning|could not find cuda drivers|Could not find cuda drivers"
+)
+"""Lines TensorFlow's C++ runtime prints on stderr while it loads (kept off the console)."""
+
+SHOW_START_UP_ENV = "FOODVISION_SHOW_TF_LOGS"
+"""Set to 1 to let TensorFlow's start-up lines through."""
+
+
+@contextlib.contextmanager
+def quiet_native_start_up() -> Iterator[None]:
+    """Keep TensorFlow's C++ start-up lines (absl, oneDNN, CPU features) off stderr.
+
+    They are written straight to file descriptor 2 while the library loads, before any
+    Python logging exists, so the descriptor is pointed at a temporary file for the
+    duration of the block; what was written there is then replayed, except the known
+    start-up lines (:data:`START_UP_NOISE`). Set ``FOODVISION_SHOW_TF_LOGS=1`` to see
+    everything.
+
+    Example:
+        >>> with quiet_native_start_up():
+        ...     import keras  # doctest: +SKIP
+    """
+    if os.environ.get(SHOW_START_UP_ENV) == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2 (some notebooks)
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace")
+            kept = [line for line in text.splitlines() if not START_UP_NOISE.search(line)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
 
 
 def keras_backend() -> str:
@@ -34,6 +90,9 @@ def tensorflow() -> ModuleType:
 
     """
     global _hidden
+    if "tensorflow" not in sys.modules:
+        with quiet_native_start_up():
+            import tensorflow as tf
     import tensorflow as tf
 
     if _hidden is None:

@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from foodvision.base.files import write_text_atomic
+from foodvision.base.log import Progress
 from foodvision.base.system import memory_budget, usable_cores
 from foodvision.data.checks import CheckedImage, describe_error, pil_to_rgb
 from foodvision.data.pipeline import AUTO_CACHE_FRACTION
@@ -170,8 +171,16 @@ def decode_images(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked already
-        with ThreadPoolExecutor(max_workers=num_workers or usable_cores()) as pool:
-            failures = list(pool.map(decode, range(len(images)), chunksize=16))
+        failures = []
+        with (
+            Progress(
+                f"decoding the {name or 'images'}", total=len(images), min_total=500
+            ) as progress,
+            ThreadPoolExecutor(max_workers=num_workers or usable_cores()) as pool,
+        ):
+            for failure in pool.map(decode, range(len(images)), chunksize=16):
+                failures.append(failure)
+                progress.add(1)
     row_of = {
         image.path: i for i, (image, failure) in enumerate(zip(images, failures)) if not failure
     }

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from foodvision.base.log import Progress
 from foodvision.base.system import usable_cores
 from foodvision.base.tf_runtime import tensorflow
 
@@ -49,6 +50,10 @@ class CheckedImage:
     width: int
     format: str
     inline_png: bytes = b""
+
+
+CHECK_PROGRESS_MIN = 500
+"""Checks of fewer files than this show no progress (they take a second or two)."""
 
 
 def is_image_file(name: str) -> bool:
@@ -156,11 +161,13 @@ def _native_decode_failures(paths: Sequence[str]) -> list[int]:
         tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), list(paths)))
         .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
         .ignore_errors()
-        .batch(4096)
+        .batch(256)
     )
     decoded = np.zeros(len(paths), dtype=bool)
-    for indices, _ in dataset:
-        decoded[indices.numpy()] = True
+    with Progress("decoding to check", total=len(paths), min_total=CHECK_PROGRESS_MIN) as progress:
+        for indices, _ in dataset:
+            decoded[indices.numpy()] = True
+            progress.add(len(indices))
     return np.flatnonzero(~decoded).tolist()
 
 
@@ -219,8 +226,16 @@ def check_images(
 
     """
     workers = num_workers or usable_cores()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results: list[CheckedImage | str] = list(pool.map(_inspect, paths, chunksize=64))
+    results: list[CheckedImage | str] = []
+    with (
+        Progress(
+            "checking files", total=len(paths), unit="files", min_total=CHECK_PROGRESS_MIN
+        ) as progress,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        for result in pool.map(_inspect, paths, chunksize=64):
+            results.append(result)
+            progress.add(1)
     native = [i for i, r in enumerate(results) if isinstance(r, CheckedImage) and not r.inline_png]
     if not decode:
         native = []

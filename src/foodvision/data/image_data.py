@@ -34,6 +34,8 @@ class ImageData:
             build the data). :func:`foodvision.train` checks the labels of every batch
             only when this is false. ``dataclasses.replace`` keeps it: set it to
             ``False`` when you swap in datasets of your own.
+        resize: How files were brought to ``image_size`` (``"stretch"``, ``"crop"`` or
+            ``"pad"``); a saved model records it, so new photos are resized alike.
 
     Example:
         >>> data = fv.load_synthetic(image_size=(64, 64))  # doctest: +SKIP
@@ -54,6 +56,7 @@ class ImageData:
     files: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""
     labels_checked: bool = False
+    resize: str = "stretch"
 
     @property
     def num_classes(self) -> int:

@@ -230,6 +230,7 @@ def build_image_data(
         files=files,
         source=source,
         labels_checked=True,
+        resize=pipeline_options.get("resize", "stretch"),
     )
 
 

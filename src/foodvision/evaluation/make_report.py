@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.log import Progress
 from foodvision.base.shapes import model_num_classes
 from foodvision.evaluation.history import history_dict
 from foodvision.evaluation.metrics import (
@@ -23,6 +24,7 @@ from foodvision.evaluation.metrics import (
     to_probabilities,
 )
 from foodvision.evaluation.report import EvaluationReport, Interpretation, Mistake
+from foodvision.models.tta import predict_tta, resolve_tta
 
 GRAD_CAM_EXAMPLES = 8
 
@@ -36,12 +38,15 @@ class Predictions:
         labels: ``(N,)`` true class indices.
         images: ``{index: image}`` kept for the report: the most confident mistakes and
             the first correctly classified images.
+        tta_probabilities: ``(N, classes)`` from the mean output over the test-time
+            augmentation views, or ``None`` without them.
 
     """
 
     probabilities: np.ndarray
     labels: np.ndarray
     images: dict[int, np.ndarray] = field(default_factory=dict)
+    tta_probabilities: np.ndarray | None = None
 
 
 def _check_class_names(class_names: Any) -> tuple[str, ...]:
@@ -92,6 +97,7 @@ def predict_dataset(
     max_mistakes: int = 16,
     keep_correct: int = GRAD_CAM_EXAMPLES,
     outputs: np.ndarray | None = None,
+    tta: Any = False,
 ) -> Predictions:
     """Run ``model`` over every ``(images, labels)`` batch of ``dataset``.
 
@@ -108,6 +114,8 @@ def predict_dataset(
         keep_correct: Correct predictions whose images are kept.
         outputs: The model's outputs for every image, in dataset order, when they are
             already known; the model is then not run (the dataset gives labels and images).
+        tta: Test-time augmentation views (see :func:`foodvision.models.tta.resolve_tta`):
+            also gives the probabilities of the mean output over them.
 
     Raises:
         ValueError: If the dataset is empty, its batches are not ``(images, labels)`` or
@@ -125,6 +133,9 @@ def predict_dataset(
     kept: dict[int, np.ndarray] = {}
     correct_kept = 0
     seen = 0
+    views = resolve_tta(tta)
+    tta_probabilities = []
+    progress = Progress("evaluating", total=_batch_count(dataset), unit="batches", min_total=4)
     for batch in _batches(dataset):
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise ValueError(
@@ -136,24 +147,15 @@ def predict_dataset(
             images, batch_labels = images[None], batch_labels[None]
         if len(images) == 0:
             continue
-        if given is None:
-            outputs = np.asarray(model.predict_on_batch(images))
-        else:
-            outputs = given[seen : seen + len(images)]
-            if len(outputs) != len(images):
-                raise ValueError(f"outputs has {len(given)} rows but the dataset has more images")
-        if outputs.ndim != 2:
-            raise ValueError(
-                f"the model outputs shape {outputs.shape}; evaluate() needs (batch, classes)"
-            )
-        if num_classes is not None and outputs.shape[1] != num_classes:
-            raise ValueError(
-                f"the model outputs {outputs.shape[1]} classes but {num_classes} class names "
-                "were given; pass the class names the model was trained with"
-            )
+        outputs = _batch_outputs(model, images, given, seen, num_classes)
         if from_logits is None:  # decided once, on the first batch
             from_logits = not (outputs.min() >= 0 and np.allclose(outputs.sum(1), 1, atol=1e-3))
         probs = to_probabilities(outputs, from_logits)
+        if len(views) > 1:
+            tta_probabilities.append(
+                to_probabilities(predict_tta(model, images, views), from_logits)
+            )
+        progress.add(1)
         indices = labels_to_indices(batch_labels, outputs.shape[1])
         if len(indices) != len(probs):
             raise ValueError(f"a batch has {len(probs)} images but {len(indices)} labels")
@@ -183,9 +185,61 @@ def predict_dataset(
         )
     if given is not None and len(given) != seen:
         raise ValueError(f"outputs has {len(given)} rows but the dataset has {seen} images")
+    progress.close()
     for _, negative_index, image in mistakes:
         kept[-negative_index] = image
-    return Predictions(np.concatenate(probabilities), np.concatenate(labels), kept)
+    return Predictions(
+        np.concatenate(probabilities),
+        np.concatenate(labels),
+        kept,
+        np.concatenate(tta_probabilities) if tta_probabilities else None,
+    )
+
+
+def _batch_outputs(
+    model: Any, images: np.ndarray, given: np.ndarray | None, seen: int, num_classes: int | None
+) -> np.ndarray:
+    """The model's outputs for one batch (or the given rows of it), checked."""
+    if given is None:
+        outputs = np.asarray(model.predict_on_batch(images))
+    else:
+        outputs = given[seen : seen + len(images)]
+        if len(outputs) != len(images):
+            raise ValueError(f"outputs has {len(given)} rows but the dataset has more images")
+    if outputs.ndim != 2:
+        raise ValueError(
+            f"the model outputs shape {outputs.shape}; evaluate() needs (batch, classes)"
+        )
+    if num_classes is not None and outputs.shape[1] != num_classes:
+        raise ValueError(
+            f"the model outputs {outputs.shape[1]} classes but {num_classes} class names "
+            "were given; pass the class names the model was trained with"
+        )
+    return outputs
+
+
+def _batch_count(dataset: Any) -> int | None:
+    """Batches in ``dataset`` when it says (``len`` or tf.data cardinality), else ``None``."""
+    try:
+        count = int(len(dataset)) if not isinstance(dataset, tuple) else None
+    except TypeError:
+        count = None
+    if count is None and hasattr(dataset, "cardinality"):
+        count = int(dataset.cardinality())
+    return count if count is not None and count > 0 else None
+
+
+def _tta_summary(predictions: Predictions, views: Sequence[str]) -> dict[str, Any]:
+    """Accuracy and mean cross-entropy of the test-time augmentation probabilities."""
+    probabilities = predictions.tta_probabilities
+    labels = predictions.labels
+    picked = probabilities[np.arange(len(labels)), labels]
+    return {
+        "views": list(views),
+        "accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
+        "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "probabilities": probabilities,
+    }
 
 
 def worst_mistakes(
@@ -382,6 +436,7 @@ def evaluate(
     from_logits: bool | None = None,
     title: str | None = None,
     outputs: Any = None,
+    tta: Any = False,
 ) -> EvaluationReport:
     """Evaluate a classifier on a labelled dataset.
 
@@ -406,6 +461,10 @@ def evaluate(
             are already known (for example from cached features, see
             :class:`~foodvision.FineTuneResult`); the model then only runs for the
             interpretation figures.
+        tta: Also score the mean output over test-time augmentation views (``True``:
+            the image and its mirror; or view names such as ``"flip,zoom"``, see
+            :func:`foodvision.models.tta.resolve_tta`). The report keeps the plain
+            numbers and shows these beside them (:attr:`EvaluationReport.tta`).
 
     Returns:
         An :class:`EvaluationReport`.
@@ -436,6 +495,7 @@ def evaluate(
         from_logits=from_logits,
         max_mistakes=max_mistakes,
         outputs=outputs,
+        tta=tta,
     )
     report = evaluate_predictions(
         predictions.probabilities,
@@ -451,6 +511,8 @@ def evaluate(
         model_name=getattr(model, "name", None),
         backend=keras.backend.backend(),
     )
+    if predictions.tta_probabilities is not None:
+        report = replace(report, tta=_tta_summary(predictions, resolve_tta(tta)))
     if not interpret:
         return report
     try:

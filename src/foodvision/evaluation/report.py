@@ -83,6 +83,7 @@ METRICS_KEYS = (
     "calibration",
     "worst_mistakes",
     "history",
+    "tta",
     "files",
 )
 
@@ -186,6 +187,9 @@ class EvaluationReport:
         title: Title of the page.
         model_name: Name of the evaluated model.
         backend: Keras backend used.
+        tta: With test-time augmentation (``evaluate(..., tta=True)``), the same images
+            scored on the mean output over the views: ``{"views": [...], "accuracy":
+            ..., "loss": ..., "probabilities": (N, classes)}``; else ``None``.
 
     Example:
         >>> report = evaluate(model, data.test, data.class_names)  # doctest: +SKIP
@@ -206,6 +210,7 @@ class EvaluationReport:
     title: str = "Evaluation report"
     model_name: str | None = None
     backend: str | None = None
+    tta: dict[str, Any] | None = None
 
     # --- the numbers -------------------------------------------------------------------
 
@@ -338,6 +343,9 @@ class EvaluationReport:
             },
             "worst_mistakes": [m.to_dict() for m in self.mistakes],
             "history": self.history or None,
+            "tta": (
+                {k: v for k, v in self.tta.items() if k != "probabilities"} if self.tta else None
+            ),
             "files": {
                 "html": "report.html",
                 "predictions": "predictions.csv",
@@ -358,9 +366,13 @@ class EvaluationReport:
             f"{self.title}: {self.num_samples} images, {self.num_classes} classes",
             f"accuracy {self.accuracy:.4f}   top-{self.top_k} {self.top_k_accuracy:.4f}   "
             f"loss {self.loss:.4f}   ECE {self.ece:.4f}   macro F1 {self.macro_avg['f1']:.4f}",
-            "",
-            f"{'class':<{width}}  precision  recall     f1  support",
         ]
+        if self.tta:
+            lines.append(
+                f"with test-time augmentation ({' + '.join(self.tta['views'])}): accuracy "
+                f"{self.tta['accuracy']:.4f}   loss {self.tta['loss']:.4f}"
+            )
+        lines += ["", f"{'class':<{width}}  precision  recall     f1  support"]
         for name, row in self.per_class.items():
             lines.append(
                 f"{name:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  "

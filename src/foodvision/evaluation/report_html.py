@@ -130,8 +130,20 @@ def _summary_section(report: EvaluationReport) -> list[str]:
                     " / ".join(number(weighted[k]) for k in ("precision", "recall", "f1")),
                 ],
                 ["images", report.num_samples],
+                *_tta_rows(report),
             ],
         ),
+    ]
+
+
+def _tta_rows(report: EvaluationReport) -> list[list[Any]]:
+    """Accuracy and loss with test-time augmentation, beside the plain ones."""
+    if not report.tta:
+        return []
+    views = " + ".join(report.tta["views"])
+    return [
+        [f"accuracy with test-time augmentation ({views})", number(report.tta["accuracy"], 4)],
+        [f"loss with test-time augmentation ({views})", number(report.tta["loss"], 4)],
     ]
 
 

@@ -8,6 +8,9 @@ Importing this package registers the models and foodvision's serializable Keras 
 - :mod:`~foodvision.models.weights`: where pretrained weights come from.
 - :mod:`~foodvision.models.blocks`: block boundaries, freezing, splitting a model.
 - :mod:`~foodvision.models.saving`: loading ``.keras`` files on any backend.
+- :mod:`~foodvision.models.model_file`: saving a model with its class names and facts.
+- :mod:`~foodvision.models.exporters`: ONNX, SavedModel and LiteRT for serving.
+- :mod:`~foodvision.models.tta`: test-time augmentation.
 - :mod:`~foodvision.models.inference`: running a model over many images in batches.
 
 Example:
@@ -32,7 +35,16 @@ from foodvision.models.cnn import (
     DeeperCNNConfig,
     TunedCNNConfig,
 )
+from foodvision.models.exporters import EXPORT_FORMATS, export
 from foodvision.models.inference import predict_arrays, predict_batches
+from foodvision.models.model_file import (
+    ModelFacts,
+    describe_model,
+    model_facts,
+    read_facts,
+    save_model,
+    update_facts,
+)
 from foodvision.models.registry import (
     ModelSpec,
     build_model,
@@ -52,11 +64,13 @@ from foodvision.models.weights import (
 )
 
 __all__ = [
+    "EXPORT_FORMATS",
     "WEIGHTS_DIR_ENV",
     "AugmentedCNNConfig",
     "Backbone",
     "BaselineCNNConfig",
     "DeeperCNNConfig",
+    "ModelFacts",
     "ModelSpec",
     "TransferConfig",
     "TunedCNNConfig",
@@ -64,16 +78,22 @@ __all__ = [
     "WeightsUnavailableError",
     "block_boundaries",
     "build_model",
+    "describe_model",
+    "export",
     "frozen_boundary",
     "get_model_spec",
     "list_models",
     "load_model",
+    "model_facts",
     "predict_arrays",
     "predict_batches",
+    "read_facts",
     "register_model",
     "registered_spec",
     "resolve_weights",
+    "save_model",
     "set_trainable_blocks",
     "split_at",
     "unregister_model",
+    "update_facts",
 ]

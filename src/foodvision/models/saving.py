@@ -35,7 +35,9 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     """Load a ``.keras`` file saved with ``model.save``, foodvision layers included.
 
     Same as ``keras.saving.load_model`` after ``import foodvision.layers`` (which registers
-    foodvision's serializable layers); works on any backend whatever the saving one.
+    foodvision's serializable layers); works on any backend whatever the saving one. A
+    file written by :func:`foodvision.save_model` (every foodvision run writes one)
+    carries its class names and input facts: :func:`foodvision.model_facts` returns them.
 
     Args:
         path: The ``.keras`` file.
@@ -59,9 +61,10 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     import keras
 
     import foodvision.layers  # noqa: F401  (registers foodvision>... classes)
+    from foodvision.models.model_file import FACTS_ATTRIBUTE, read_facts
 
     try:
-        return keras.saving.load_model(name, safe_mode=safe_mode, compile=compile)
+        model = keras.saving.load_model(name, safe_mode=safe_mode, compile=compile)
     except ValueError as err:
         if safe_mode and _is_unsafe_lambda_error(err):
             raise ValueError(
@@ -71,3 +74,5 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
                 "safe_mode=False only for a file you trust"
             ) from err
         raise
+    setattr(model, FACTS_ATTRIBUTE, read_facts(name))
+    return model

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.log import Progress
 from foodvision.base.system import memory_budget
 from foodvision.data.array_split import ArraySplit, numpy_batches
 from foodvision.data.image_data import ImageData
@@ -96,6 +97,7 @@ def split_features(
             _remove_when_unused(path, folder)
     labels = np.empty(count, np.int32)
     start = 0
+    progress = Progress(f"frozen features of the {name} split", total=count)
     for images, batch_labels in numpy_batches(dataset):
         if start + len(batch_labels) > count:
             raise ValueError(f"the {name} split holds more than the {count} images counted")
@@ -103,6 +105,8 @@ def split_features(
         features[start : start + len(output)] = output
         labels[start : start + len(output)] = np.asarray(batch_labels)
         start += len(output)
+        progress.add(len(output))
+    progress.close()
     if start != count:
         raise ValueError(f"the {name} split held {start} images, {count} were counted")
     return features, labels

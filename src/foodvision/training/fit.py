@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from foodvision.base.backends import unused_accelerator_message
 from foodvision.base.checks import check_int
 from foodvision.base.files import write_text_atomic
+from foodvision.base.log import get_logger
 from foodvision.base.shapes import model_num_classes
 from foodvision.base.tf_runtime import tensorflow
 from foodvision.training import state
@@ -30,6 +32,7 @@ from foodvision.training.device_augmentation import (
     compile_like,
     inference_model,
 )
+from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import (
     device_count,
     resolve_distribution,
@@ -42,6 +45,8 @@ from foodvision.training.processes import (
     process_index,
 )
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
+
+logger = get_logger(__name__)
 
 
 def check_inputs(model: Any, data: Any, epochs: int) -> int:
@@ -159,14 +164,22 @@ def compile_defaults(
     """
     if getattr(model, "compiled", False) and model.optimizer is not None:
         return
-    loss = (
-        keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
-        if mixed_labels
-        else keras.losses.SparseCategoricalCrossentropy()
-    )
+    if mixed_labels:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+    else:
+        loss = sparse_loss(label_smoothing)
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate), loss=loss, **accuracy_metric(padded)
     )
+
+
+def sparse_loss(label_smoothing: float = 0.0) -> keras.losses.Loss:
+    """Cross-entropy of integer labels, smoothed when ``label_smoothing > 0``."""
+    if label_smoothing:
+        from foodvision.layers import SmoothedSparseCrossentropy
+
+        return SmoothedSparseCrossentropy(label_smoothing)
+    return keras.losses.SparseCategoricalCrossentropy()
 
 
 def accuracy_metric(padded: bool) -> dict[str, list[str]]:
@@ -189,9 +202,11 @@ def train(
     optimizer: str | keras.optimizers.Optimizer = "adam",
     schedule: str = "constant",
     warmup_epochs: int = 0,
-    augmentation: Any = None,
+    augmentation: Any = "auto",
     augment_on: str = "auto",
-    class_weight: dict[int, float] | None = None,
+    class_weight: dict[int, float] | str | None = None,
+    label_smoothing: float = 0.0,
+    freeze_backbone: bool | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = True,
     early_stopping: int | None = None,
@@ -203,13 +218,22 @@ def train(
     tensorboard: str | Path | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
+    model_file: bool = True,
 ) -> keras.callbacks.History:
     """Train ``model`` on ``data.train``, validating on ``data.val``.
 
     Compiles the model when it is not compiled yet (see :func:`compile_defaults`).
     With ``checkpoint_dir``, the run keeps ``history.csv``, ``best.keras`` and a backup
     of the model and optimizer after every epoch there; running the same call again
-    after a crash continues from the last finished epoch (``resume=True``).
+    after a crash continues from the last finished epoch (``resume=True``). At the end
+    it writes ``model.keras``: the model it returns, with its class names and input
+    facts inside (:func:`foodvision.save_model`), and ``model_card.md`` beside it.
+
+    A registered transfer model (e.g. ``"vgg16_finetune"``) trains with its pretrained
+    backbone frozen (``freeze_backbone=None``, said in a log message): a randomly
+    initialised head at a from-scratch learning rate would wreck the pretrained
+    features. :func:`foodvision.fine_tune` trains the top blocks too, in a second phase
+    at a low rate.
 
     Every training batch has the data's batch size (the last batch of an epoch goes on
     into the next pass over the shuffled split, see
@@ -231,13 +255,22 @@ def train(
             warm-up) or ``"plateau"`` (halve the rate when ``monitor`` stalls).
         warmup_epochs: Warm-up epochs of the cosine schedule.
         augmentation: A preset name or pipeline from :func:`foodvision.augmentation`,
-            applied to training batches.
+            applied to training batches; ``"auto"`` takes the preset of a registered
+            model's spec (:attr:`foodvision.ModelSpec.augmentation`, e.g. ``"standard"``
+            for ``augmented_cnn``) and none for other models; ``None`` applies none.
         augment_on: Where augmentation runs: ``"device"`` (inside the compiled train
             step, on ``uint8`` batches; any backend), ``"pipeline"`` (a parallel
             ``tf.data`` map) or ``"auto"`` (see
             :func:`foodvision.augment.resolve_augment_on`). Either way the model keeps
             no augmentation layer: what is saved and returned is the classifier alone.
-        class_weight: Optional ``{class index: weight}``.
+        class_weight: ``{class index: weight}``, or ``"balanced"``: each class weighs
+            ``train images / (classes * its train images)`` (scikit-learn's rule), so
+            every class counts alike in the loss.
+        label_smoothing: Share of each target spread evenly over all classes (0 to
+            below 1; used when the model is not compiled yet).
+        freeze_backbone: Freeze the backbone of a transfer model and train its head
+            only. ``None``: freeze it for registered transfer models; ``False``: train
+            the model as its layers' ``trainable`` flags say.
         checkpoint_dir: Folder for history, best model and backups; ``None`` keeps
             nothing on disk.
         resume: Continue the run found in ``checkpoint_dir`` (``False`` starts over).
@@ -266,6 +299,7 @@ def train(
         callbacks: Extra Keras callbacks.
         verbose: ``"auto"`` (a progress bar in a terminal, one line per epoch
             otherwise), 0, 1 or 2.
+        model_file: Write ``model.keras`` and its card into ``checkpoint_dir`` at the end.
 
     Returns:
         The ``keras.callbacks.History``; with ``checkpoint_dir`` it holds every epoch
@@ -284,11 +318,11 @@ def train(
     """
     data = as_image_data(data, model, batch_size, validation_data, seed)
     num_train = check_inputs(model, data, epochs)
-    warn_unused_accelerator()
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
     check_int("steps_per_execution", steps_per_execution, 1)
-    check_processes_joined()
+    augmentation = model_augmentation(model, augmentation)
+    class_weights = resolve_class_weight(class_weight, data)
+    freeze_pretrained(model, freeze_backbone)
+    _start(seed)
     distribution = resolve_distribution(distribution)
     inputs = training_datasets(
         data, augmentation, seed, augment_on, devices=device_count(distribution)
@@ -308,14 +342,10 @@ def train(
             optimizer=optimizer,
             learning_rate=rate,
             mixed_labels=inputs.mixed_labels,
+            label_smoothing=label_smoothing,
             padded=device_count(distribution) > 1,
         )
-        if inputs.on_device is not None:
-            pipeline = inputs.on_device
-            if distribution is not None:  # its random state must live on the devices too
-                pipeline = pipeline.__class__.from_config(pipeline.get_config())
-            net = AugmentingModel(net, pipeline, data.num_classes)
-            compile_like(net, inference_model(net))
+        net = _with_device_augmentation(net, inputs, distribution, data.num_classes)
         net.steps_per_execution = steps_per_execution
         latest, rows = _restore(directory, net, resume)
         initial_epoch = int(latest["epoch"]) if latest else 0
@@ -324,6 +354,8 @@ def train(
         finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
         history = keras.callbacks.History()
         history.set_model(net)
+        if finished and latest.get("stopped_early") and early_stopping is not None:
+            _restore_best_weights(inference_model(net), directory)
         if not finished:
             run_callbacks = _callbacks(
                 guard,
@@ -342,26 +374,146 @@ def train(
                 steps_per_epoch=inputs.steps_per_epoch,
                 epochs=epochs,
                 initial_epoch=initial_epoch,
-                class_weight=class_weight,
+                class_weight=class_weights,
                 callbacks=[*run_callbacks, *callbacks],
                 verbose=_verbosity(verbose),
                 shuffle=False,  # the tf.data pipeline shuffles
             )
         stopped_early = not finished and net.stop_training
-    if guard.failure is not None:
-        epoch, loss = guard.failure
-        raise FloatingPointError(
-            f"the training loss became {loss} in epoch {epoch + 1}; "
-            f"nothing of that epoch was saved. Try a lower learning_rate (now "
-            f"{learning_rate}), check the data for NaN or infinite values, or clip "
-            "gradients (compile with an optimizer that has clipnorm=1.0)"
-        )
+    _raise_on_nan(guard, learning_rate)
     if directory is not None:
         if stopped_early and is_chief():
             _mark_stopped_early(directory)
         history.history = state.history_as_dict(rows)
         history.epoch = [row["epoch"] for row in rows]
+        if model_file:
+            settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
+            settings.update(augmentation=augmentation, label_smoothing=label_smoothing)
+            settings.update(class_weight=class_weight, precision=precision)
+            training = _run_settings(rows, data, **settings)
+            metrics = best_metrics(rows, monitor)
+            write_run_model(model, data, directory, training=training, metrics=metrics)
     return history
+
+
+def _with_device_augmentation(
+    net: Any, inputs: TrainingInputs, distribution: Any, classes: int
+) -> Any:
+    """``net`` wrapped to augment inside its train step, when the inputs ask for it."""
+    if inputs.on_device is None:
+        return net
+    pipeline = inputs.on_device
+    if distribution is not None:  # its random state must live on the devices too
+        pipeline = pipeline.__class__.from_config(pipeline.get_config())
+    wrapped = AugmentingModel(net, pipeline, classes)
+    compile_like(wrapped, inference_model(wrapped))
+    return wrapped
+
+
+def _raise_on_nan(guard: NaNGuard, learning_rate: Any) -> None:
+    """Raise the clear error of a run whose loss became NaN or infinite."""
+    if guard.failure is None:
+        return
+    epoch, loss = guard.failure
+    raise FloatingPointError(
+        f"the training loss became {loss} in epoch {epoch + 1}; "
+        f"nothing of that epoch was saved. Try a lower learning_rate (now "
+        f"{learning_rate}), check the data for NaN or infinite values, or clip "
+        "gradients (compile with an optimizer that has clipnorm=1.0)"
+    )
+
+
+def _start(seed: int | None) -> None:
+    """What every run does first: warn about an unused accelerator, seed, check processes."""
+    warn_unused_accelerator()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    check_processes_joined()
+
+
+def augmentation_name(augmentation: Any) -> str:
+    """A preset's name, ``"none"``, or ``"custom"`` for a pipeline object (for model cards)."""
+    if isinstance(augmentation, str):
+        return augmentation
+    return "custom" if augmentation is not None else "none"
+
+
+def _run_settings(rows: list[dict], data: Any, **settings: Any) -> dict[str, Any]:
+    """The settings of a run, as its model file records them."""
+    optimizer = settings["optimizer"]
+    return {
+        "epochs": len(rows),
+        "batch_size": data.batch_size,
+        **settings,
+        "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
+        "augmentation": augmentation_name(settings["augmentation"]),
+        "precision": settings["precision"] or "float32",
+    }
+
+
+def best_metrics(rows: list[dict], monitor: str) -> dict[str, float]:
+    """The best epoch's value of ``monitor`` (and its number) from the history rows."""
+    values = [(row[monitor], row["epoch"]) for row in rows if row.get(monitor) is not None]
+    if not values:
+        return {}
+    pick = min if "loss" in monitor else max
+    value, epoch = pick(values, key=lambda item: item[0])
+    return {f"best_{monitor}": float(value), "best_epoch": int(epoch) + 1}
+
+
+def model_augmentation(model: Any, augmentation: Any) -> Any:
+    """``augmentation``, with ``"auto"`` replaced by the model's registered preset."""
+    if not (isinstance(augmentation, str) and augmentation == "auto"):
+        return augmentation
+    from foodvision.models import list_models, registered_spec
+
+    name = getattr(model, "name", "")
+    if name not in list_models():
+        return None
+    preset = registered_spec(name).augmentation
+    return None if preset == "none" else preset
+
+
+def resolve_class_weight(class_weight: Any, data: Any) -> dict[int, float] | None:
+    """``class_weight`` as Keras takes it; ``"balanced"`` from the training counts.
+
+    Raises:
+        ValueError: An unknown string, or ``"balanced"`` without per-class counts.
+    """
+    if not isinstance(class_weight, str):
+        return class_weight
+    if class_weight != "balanced":
+        raise ValueError(f"class_weight must be a dict or 'balanced', got {class_weight!r}")
+    counts = (getattr(data, "counts", None) or {}).get("train") or {}
+    per_class = [int(counts.get(name, 0)) for name in data.class_names]
+    if not any(per_class):
+        raise ValueError("class_weight='balanced' needs the data's per-class training counts")
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = np.repeat(np.arange(len(per_class)), per_class)
+    present = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=present, y=labels)
+    return {int(c): float(w) for c, w in zip(present, weights)}
+
+
+def freeze_pretrained(model: Any, freeze_backbone: bool | None) -> None:
+    """Freeze the backbone of a transfer model unless ``freeze_backbone`` is ``False``."""
+    if freeze_backbone is False:
+        return
+    from foodvision.models import list_models, registered_spec, set_trainable_blocks
+
+    name = getattr(model, "name", "")
+    transfer = name in list_models() and registered_spec(name).family == "transfer"
+    if freeze_backbone is None and not transfer:
+        return
+    set_trainable_blocks(model, 0)
+    if freeze_backbone is None:
+        logger.warning(
+            "%s: training the head only, with its pretrained backbone frozen "
+            "(freeze_backbone=False trains it as built; fv.fine_tune also trains the top "
+            "blocks in a second phase at a low learning rate)",
+            name,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -515,6 +667,18 @@ def _callbacks(
     if tensorboard is not None and is_chief():
         result.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard)))
     return result
+
+
+def _restore_best_weights(model: Any, directory: Path | None) -> None:
+    """Give a finished, early-stopped run's model its best epoch's weights again.
+
+    The backup holds the last epoch; early stopping returned the best one, so calling
+    the finished run again returns what the first call returned.
+    """
+    best = directory / state.BEST_FILE if directory is not None else None
+    if best is not None and best.exists():
+        saved = keras.saving.load_model(best, compile=False, safe_mode=True)
+        model.set_weights(saved.get_weights())
 
 
 def _mark_stopped_early(directory: Path) -> None:

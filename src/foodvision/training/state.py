@@ -19,12 +19,14 @@ from an epoch that the history does not hold.
 
 from __future__ import annotations
 
+import collections
 import csv
 import hashlib
 import io
 import json
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -199,15 +201,83 @@ def load_state(directory: Path, model: Any, write: bool = True) -> dict | None:
         model.optimizer.build(model.trainable_variables)
     variables = training_variables(model)
     with np.load(directory / BACKUP_DIR / latest["state"]) as arrays:
-        if len(arrays.files) != len(variables):
+        saved_paths = latest.get("paths") or [f"v{i}" for i in range(len(arrays.files))]
+        order = match_saved_variables(saved_paths, variables, directory)
+        for variable, index in zip(variables, order):
+            value = arrays[f"v{index}"]
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"the backup in {str(directory)!r} holds {saved_paths[index]!r} with shape "
+                    f"{tuple(value.shape)}, but the model's has {tuple(variable.shape)}; was "
+                    "the model changed? Use another checkpoint_dir or resume=False"
+                )
+            variable.assign(value)
+    return latest
+
+
+_AUTO_NUMBER = re.compile(r"_\d+(?=[_/]|$)")
+
+
+def variable_key(path: str) -> str:
+    """A variable's path without Keras's automatic ``_<n>`` name numbers.
+
+    Names such as ``adam_1``, ``conv2d_5`` or ``seed_generator_5`` depend on how many
+    objects of the kind the process made before (and optimizer slots repeat their
+    layer's name); the key is the same in every process.
+
+    Example:
+        >>> variable_key("adam_1/conv2d_5_kernel_momentum")
+        'adam/conv2d_kernel_momentum'
+    """
+    return _AUTO_NUMBER.sub("", path)
+
+
+def match_saved_variables(
+    saved_paths: list[str], variables: list[Any], directory: Path | str = "."
+) -> list[int]:
+    """For each variable, the index of the saved array with its path.
+
+    Paths are compared by :func:`variable_key`; variables whose keys are equal are
+    matched in order. Backups of older versions without paths (``v0``, ``v1``...) are
+    matched by position.
+
+    Raises:
+        ValueError: Some variable has no saved value, or a saved value no variable,
+            naming the first of them.
+    """
+    if all(re.fullmatch(r"v\d+", path) for path in saved_paths):  # no paths recorded
+        if len(saved_paths) != len(variables):
             raise ValueError(
-                f"the backup in {str(directory)!r} has {len(arrays.files)} variables but the "
+                f"the backup in {str(directory)!r} has {len(saved_paths)} variables but the "
                 f"model and optimizer have {len(variables)}; was the optimizer changed? Use "
                 "another checkpoint_dir or resume=False"
             )
-        for i, variable in enumerate(variables):
-            variable.assign(arrays[f"v{i}"])
-    return latest
+        return list(range(len(variables)))
+    queues: dict[str, collections.deque[int]] = collections.defaultdict(collections.deque)
+    for index, path in enumerate(saved_paths):
+        queues[variable_key(path)].append(index)
+    order, missing = [], []
+    for variable in variables:
+        queue = queues.get(variable_key(variable.path))
+        if queue:
+            order.append(queue.popleft())
+        else:
+            missing.append(variable.path)
+    unexpected = [saved_paths[i] for queue in queues.values() for i in queue]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} variable(s) not in it (first: {missing[0]!r})")
+        if unexpected:
+            parts.append(
+                f"{len(unexpected)} saved value(s) the model lacks (first: {unexpected[0]!r})"
+            )
+        raise ValueError(
+            f"the backup in {str(directory)!r} does not match the model and optimizer: "
+            f"{'; '.join(parts)}. Was the model or the optimizer changed? Use another "
+            "checkpoint_dir or resume=False"
+        )
+    return order
 
 
 def read_history(directory: Path, epochs: int) -> list[dict]:

@@ -32,7 +32,15 @@ from foodvision.training.feature_cache import (
     prefix_batch_size,
     split_features,
 )
-from foodvision.training.fit import accuracy_metric, train
+from foodvision.training.fit import (
+    accuracy_metric,
+    augmentation_name,
+    best_metrics,
+    resolve_class_weight,
+    sparse_loss,
+    train,
+)
+from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution, training_copy
 from foodvision.training.processes import process_count
 from foodvision.training.schedules import SCHEDULES, learning_rate_schedule, make_optimizer
@@ -90,7 +98,7 @@ def _compile(
     devices = device_count(resolve_distribution(trainer.distribution))
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=sparse_loss(trainer.label_smoothing),
         **accuracy_metric(padded=devices > 1),
     )
 
@@ -120,6 +128,9 @@ class _PhaseTrainer:
     precision: str | None = None
     distribution: Any = None
     steps_per_execution: int = 1
+    label_smoothing: float = 0.0
+    class_weight: Any = None
+    resume: bool = True
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -143,6 +154,7 @@ class _PhaseTrainer:
             augmentation=augmentation,
             augment_on=self.augment_on,
             checkpoint_dir=self.directory / phase if self.directory is not None else None,
+            resume=self.resume,
             tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
             seed=self.seed,
             verbose=self.verbose,
@@ -151,6 +163,10 @@ class _PhaseTrainer:
             steps_per_execution=self.steps_per_execution,
             early_stopping=self.early_stopping if averaging is None else None,
             callbacks=[EpochTimer(self.epoch_seconds[phase]), *extra],
+            label_smoothing=self.label_smoothing,
+            class_weight=self.class_weight,
+            freeze_backbone=False,  # the phase set what trains
+            model_file=False,  # a phase may train a part of the model: fine_tune saves it
         )
 
 
@@ -237,13 +253,17 @@ def fine_tune(
     feature_dir: str | Path | None = None,
     feature_batch_size: int | None = None,
     checkpoint_dir: str | Path | None = None,
+    resume: bool = True,
     tensorboard: str | Path | None = None,
     early_stopping: int | None = None,
     seed: int | None = None,
     precision: str | None = None,
     distribution: Any = None,
     steps_per_execution: int = 1,
+    label_smoothing: float = 0.0,
+    class_weight: dict[int, float] | str | None = None,
     verbose: int | str = "auto",
+    model_file: bool = True,
 ) -> FineTuneResult:
     """Train the head on a frozen backbone, then the top blocks too, at a lower rate.
 
@@ -280,6 +300,7 @@ def fine_tune(
             data's batch size.
         checkpoint_dir: Keeps each phase's history, best model and backups in
             ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
+        resume: Continue the phases found in ``checkpoint_dir`` (``False`` starts over).
         tensorboard: Write TensorBoard logs of each phase to ``<dir>/head`` and
             ``<dir>/finetune`` (see :func:`foodvision.train`).
         early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
@@ -290,7 +311,14 @@ def fine_tune(
         distribution: ``"data_parallel"`` or a ``keras.distribution`` object, for both
             phases and the feature pass (see :func:`foodvision.train`).
         steps_per_execution: See :func:`foodvision.train`.
+        label_smoothing: Label smoothing of both phases' loss.
+        class_weight: ``{class: weight}`` or ``"balanced"`` (see :func:`foodvision.train`).
         verbose: See :func:`foodvision.train`.
+        model_file: Write ``model.keras`` and its card into ``checkpoint_dir``.
+
+    With ``checkpoint_dir``, the whole model (the weight average when phase 2 averages)
+    is saved at the end as ``<dir>/model.keras`` with its class names and facts, and
+    ``model_card.md`` beside it.
 
     Returns:
         A :class:`FineTuneResult`.
@@ -315,6 +343,9 @@ def fine_tune(
         precision,
         distribution,
         steps_per_execution,
+        label_smoothing,
+        resolve_class_weight(class_weight, data),
+        resume,
     )
     start = time.perf_counter()
     features = None
@@ -344,6 +375,22 @@ def fine_tune(
     train_seconds = time.perf_counter() - start - feature_seconds
     tail, test_split = last
     test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
+    if checkpoint_dir is not None and model_file:
+        final = tuned if tuned is not None else head
+        settings = {
+            "head_epochs": len(head.history.get("loss", [])),
+            "finetune_epochs": len(tuned.history.get("loss", [])) if tuned is not None else 0,
+            "trainable_blocks": trainable_blocks if run_phase2 else 0,
+            "learning_rate": learning_rate,
+            "finetune_learning_rate": finetune_learning_rate if run_phase2 else None,
+            "averaged_epochs": averaged,
+            "augmentation": augmentation_name(augmentation),
+            "label_smoothing": label_smoothing,
+            "class_weight": class_weight,
+            "precision": precision or "float32",
+        }
+        metrics = {} if averaged else best_metrics(_rows(final), "val_accuracy")
+        write_run_model(model, data, checkpoint_dir, training=settings, metrics=metrics)
     return FineTuneResult(
         head,
         tuned,
@@ -355,6 +402,13 @@ def fine_tune(
         averaged,
         test_outputs,
     )
+
+
+def _rows(history: keras.callbacks.History) -> list[dict]:
+    """A history as rows ``{"epoch": i, metric: value}``."""
+    values = history.history
+    count = len(values.get("loss", []))
+    return [{"epoch": i, **{k: v[i] for k, v in values.items()}} for i in range(count)]
 
 
 _Trained = tuple[Any, Any]

@@ -1,5 +1,8 @@
+import os
 import subprocess
 import sys
+
+import foodvision as fv
 
 
 def run_cli(*args, env=None):
@@ -136,5 +139,58 @@ def test_train_passes_its_options_to_fv_train(tmp_path, monkeypatch, capsys, mak
     assert seen["schedule"] == "cosine" and seen["early_stopping"] == 4
     assert seen["checkpoint_dir"] == tmp_path / "run" and seen["num_classes"] == 3
     assert seen["model"] == "baseline_cnn"
-    assert (tmp_path / "run" / "class_names.json").is_file()
     assert "ArraySplit" in seen["train_type"]
+
+
+def test_train_fine_tunes_a_transfer_model_in_two_phases(
+    tmp_path, monkeypatch, capsys, make_folder_dataset
+):
+    import keras
+
+    import foodvision.training
+    from foodvision.apps.cli import main
+
+    seen = {}
+
+    def fake_fine_tune(model, data, **options):
+        seen.update(options, model=model.name)
+        history = keras.callbacks.History()
+        history.history = {"loss": [1.0], "val_accuracy": [0.5]}
+        return foodvision.training.FineTuneResult(history, None, True, "block5_pool", 0.0, 0.0)
+
+    monkeypatch.setattr(foodvision.training, "fine_tune", fake_fine_tune)
+    monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
+    root = make_folder_dataset(classes=("a", "b"), per_class=4)
+    args = ["train", "--model", "vgg16_finetune", "--data", str(root), "--image-size", "32"]
+    args += ["--out", str(tmp_path / "run"), "--head-epochs", "3", "--finetune-epochs", "2"]
+    args += ["--trainable-blocks", "2", "--finetune-learning-rate", "3e-5"]
+    args += ["--label-smoothing", "0.1", "--class-weight", "balanced", "--no-resume"]
+    monkeypatch.setenv("FOODVISION_WEIGHTS_DIR", str(tmp_path / "none"))
+    assert main([*args, "--epochs", "4"]) == 2
+    assert "give --head-epochs and --finetune-epochs instead" in capsys.readouterr().err
+    real_build = fv.build_model
+    monkeypatch.setattr(
+        "foodvision.models.build_model",
+        lambda name, **kw: real_build(name, weights=None, **kw),
+    )
+    assert main(args) == 0, capsys.readouterr().err
+    assert seen["head_epochs"] == 3 and seen["finetune_epochs"] == 2
+    assert seen["trainable_blocks"] == 2 and seen["finetune_learning_rate"] == 3e-5
+    assert seen["label_smoothing"] == 0.1 and seen["class_weight"] == "balanced"
+    assert seen["resume"] is False and seen["augmentation"] is None
+    assert seen["model"] == "vgg16_finetune"
+
+
+def test_tensorflow_start_up_lines_stay_off_the_console():
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "foodvision", "models", "vgg*"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "vgg16_finetune" in result.stdout
+    for noise in ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard"):
+        assert noise not in result.stderr

@@ -51,6 +51,16 @@ def test_summary_schema_and_files(study, tiny_data):
         metrics = json.loads((report / "metrics.json").read_text())
         assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
         assert step["epochs_run"] == len(metrics["history"]["loss"])
+        model = fv.load_model(study.out_dir / step["model_file"])
+        facts = fv.model_facts(model)
+        assert facts.class_names == tuple(summary["class_names"])
+        assert facts.metrics["test_accuracy"] == pytest.approx(step["test_accuracy"])
+        assert (study.out_dir / step["model_file"]).with_name("model_card.md").is_file()
+    # step 5's file is the whole model it reports: photos in, its test accuracy out
+    whole = fv.load_model(study.out_dir / summary["steps"][4]["model_file"])
+    assert whole.input_shape == (None, 32, 32, 3)
+    again = fv.evaluate(whole, tiny_data.test, tiny_data.class_names, interpret=False)
+    assert again.accuracy == pytest.approx(summary["steps"][4]["test_accuracy"])
     assert summary["steps"][4]["epochs_run"] == 2  # head + fine-tune epochs
     assert summary["steps"][4]["cached_features"] is True  # phase 1
     assert summary["steps"][4]["augmentation"] == "light"  # phase 2

@@ -16,7 +16,7 @@ def data():
 
 
 @pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
-def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner):
+def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner, capsys):
     result = fv.tune_cnn(
         data,
         tuner=tuner,
@@ -27,6 +27,10 @@ def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner):
         seed=0,
     )
     assert result.trials and result.tuner == tuner
+    logged = capsys.readouterr().err
+    assert "[search] trial 1: depth=2, filters=8" in logged or tuner == "hyperband"
+    assert logged.count("[search] trial") == 2 * len(result.trials)
+    assert "best val_accuracy 0." in logged
     scores = [t["score"] for t in result.trials if t["score"] is not None]
     assert result.best_score == max(scores)
     for key, value in result.best_hyperparameters.items():

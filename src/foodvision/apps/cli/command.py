@@ -14,20 +14,33 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from foodvision.apps.cli import bench, data, evaluate, models, predict, study, train
+from foodvision.apps.cli import (
+    bench,
+    data,
+    evaluate,
+    export,
+    models,
+    predict,
+    serve,
+    study,
+    train,
+)
 from foodvision.apps.cli.common import (
     OneLineParser,
     UsageError,
     add_backend_argument,
     choose_backend_for,
+    import_keras_quietly,
     quiet_tensorflow,
+    set_verbosity_from,
 )
 from foodvision.base.system import package_version
 
-COMMANDS = (data, train, evaluate, predict, study, bench, models)
+COMMANDS = (data, train, evaluate, predict, export, serve, study, bench, models)
 """The sub-command modules, in the order ``foodvision --help`` lists them."""
 
 
@@ -40,11 +53,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"foodvision {package_version()}")
     add_backend_argument(parser)
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    add_loudness_arguments(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for command in COMMANDS:
         command.add_parser(commands)
+    for sub in commands.choices.values():  # -q / -v after the command name too
+        add_loudness_arguments(sub, default=argparse.SUPPRESS)
     return parser
+
+
+def add_loudness_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+    """Add ``-q/--quiet`` and ``-v/--verbose`` (one or the other)."""
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="only warnings and errors (no progress lines)",
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="debug messages, and TensorFlow's own start-up logs",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,11 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
     try:
+        set_verbosity_from(args)
         choose_backend_for(args.backend)
+        import_keras_quietly()
         return args.handler(args)
     except KeyboardInterrupt:
         print("foodvision: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UsageError, ValueError, FileNotFoundError, OSError) as err:
         if args.debug:
             raise

@@ -238,5 +238,28 @@ def choose_backend_for(requested: str | None) -> str:
 
 
 def quiet_tensorflow() -> None:
-    """Keep TensorFlow's C++ start-up messages off the terminal unless asked for."""
+    """Keep TensorFlow's C++ messages off the terminal unless asked for (``-v``)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def set_verbosity_from(args: argparse.Namespace) -> None:
+    """Apply ``-q`` / ``-v``: the ``foodvision`` logger's level, TensorFlow's logs."""
+    from foodvision.base.log import set_verbosity
+    from foodvision.base.tf_runtime import SHOW_START_UP_ENV
+
+    if getattr(args, "verbose", False):
+        os.environ[SHOW_START_UP_ENV] = "1"
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        set_verbosity("debug")
+    elif getattr(args, "quiet", False):
+        set_verbosity("quiet")
+    else:
+        set_verbosity("info")
+
+
+def import_keras_quietly() -> None:
+    """Import Keras (and TensorFlow with it) without TensorFlow's start-up lines."""
+    from foodvision.base.tf_runtime import quiet_native_start_up
+
+    with quiet_native_start_up():
+        import keras  # noqa: F401

@@ -47,6 +47,14 @@ def add_parser(commands: Any) -> None:
         help="skip filters, feature maps and Grad-CAM",
     )
     parser.add_argument("--title", default=None, help="title of the report page")
+    parser.add_argument(
+        "--tta",
+        nargs="?",
+        const="flip",
+        default=None,
+        metavar="VIEWS",
+        help="also score test-time augmentation (--tta: image and mirror; --tta flip,zoom)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -63,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the model and the data split, evaluate, save the report and print a summary."""
     from foodvision.base.shapes import model_image_size
     from foodvision.evaluation import evaluate
-    from foodvision.models import load_model
+    from foodvision.models import load_model, model_facts
 
     path = Path(args.model)
     if not path.is_file():
@@ -77,6 +85,13 @@ def run(args: argparse.Namespace) -> int:
     if args.image_size is None:
         args.image_size = model_image_size(model) or (128, 128)
     data = data_from_args(args)
+    facts = model_facts(model)
+    if facts is not None and tuple(data.class_names) != tuple(facts.class_names):
+        raise UsageError(
+            f"the model was trained on the classes {', '.join(facts.class_names)}, but the "
+            f"data has {', '.join(data.class_names)}; evaluate it on data of its classes "
+            "(--classes picks them from a Food-101 folder)"
+        )
     report = evaluate(
         model,
         data.split(args.split),
@@ -86,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         interpret=not args.no_interpret,
         title=args.title or f"{model.name} on the {args.split} split",
+        tta=args.tta or False,
     )
     page = report.save(args.out)
     print(report.summary())

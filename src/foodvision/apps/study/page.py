@@ -173,7 +173,9 @@ def render_study_page(
     links = "".join(
         f'<li><a href="{esc(Path(s["report_dir"]).as_posix())}/report.html">Step {s["step"]} '
         f"report</a> ({esc(s['model'])}): curves, confusion matrix, mistakes, filters, "
-        "feature maps and Grad-CAM</li>"
+        "feature maps and Grad-CAM; the trained model: "
+        f'<a href="{esc(Path(s.get("model_file", "")).as_posix())}">'
+        f"{esc(Path(s.get('model_file', '')).as_posix())}</a></li>"
         for s in steps
     )
     body = [

@@ -131,6 +131,9 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
         return None
     if not same_run(saved, fingerprint, dataclasses.asdict(row)):
         return None
+    model_file = saved["summary"].get("model_file")
+    if not model_file or not (step_dir.parent / model_file).is_file():
+        return None  # done by a version that did not save the model: run it again
     return StepResult(
         row,
         saved["summary"],

@@ -25,8 +25,10 @@ from foodvision.apps.study.plan import (
 from foodvision.apps.study.records import StepResult
 from foodvision.apps.study.steps import STEP_RUNNERS, StepContext, StepOutcome
 from foodvision.base.files import write_text_atomic
+from foodvision.base.log import library_logger
 from foodvision.evaluation import bootstrap_accuracy_ci, evaluate, mcnemar_test
 from foodvision.training.compile_cache import use_compilation_cache
+from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution
 from foodvision.training.precision import resolve_precision
 from foodvision.training.processes import require_one_process
@@ -42,6 +44,7 @@ SUMMARY_KEYS = (
     "train_seconds",
     "train_images_per_second",
     "report_dir",
+    "model_file",
 )
 """Keys every entry of ``summary.json``'s ``steps`` has (more may follow)."""
 
@@ -69,9 +72,12 @@ class StudyResult:
 
 
 def _printer(verbose: int) -> Callable[[str], None]:
+    """One progress line of the study, through the ``foodvision`` logger (none at 0)."""
+    logger = library_logger()
+
     def say(text: str) -> None:
         if verbose:
-            print(f"[study] {text}", flush=True)
+            logger.info("[study] %s", text)
 
     return say
 
@@ -144,6 +150,20 @@ def _evaluate_step(
     interval = bootstrap_accuracy_ci(
         correct, resamples=study.profile.bootstrap_resamples, seed=study.seed
     )
+    metrics = {
+        "test_accuracy": float(correct.mean()),
+        "test_accuracy_ci95": list(interval),
+        "test_images": len(correct),
+    }
+    settings = {
+        "study_step": row.step,
+        "profile": study.profile.name,
+        "epochs": len(outcome.history.get("loss", [])),
+        "augmentation": outcome.extra.get("augmentation", row.augmentation) or "none",
+        "precision": study.profile.precision,
+        "seed": study.seed,
+    }
+    model_path = write_run_model(outcome.model, data, step_dir, training=settings, metrics=metrics)
     summary = {
         "step": row.step,
         "name": row.name,
@@ -155,6 +175,7 @@ def _evaluate_step(
         "train_seconds": seconds,
         "train_images_per_second": trained / seconds if seconds > 0 else None,
         "report_dir": os.path.relpath(report_dir, study.out),
+        "model_file": os.path.relpath(model_path, study.out),
         "title": row.title,
         "image_size": row.image_size,
         "augmentation": row.augmentation,

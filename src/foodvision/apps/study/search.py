@@ -33,6 +33,7 @@ from foodvision.base.checks import check_int
 from foodvision.base.figures import new_figure, save_figure
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
+from foodvision.base.log import get_logger
 from foodvision.base.system import peak_memory_mb
 
 TUNERS = ("hyperband", "bayesian")
@@ -55,6 +56,8 @@ Example:
     >>> DEFAULT_SEARCH_SPACE["depth"]
     (4, 3, 5)
 """
+
+logger = get_logger(__name__)
 
 
 TRAINING_HYPERPARAMETERS = frozenset(
@@ -404,11 +407,24 @@ class _TrialTimings:
 
         def timed_trial(trial: Any, *args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            number = len(timings.seconds) + 1
+            shown = {k: v for k, v in trial.hyperparameters.values.items()}
+            logger.info("[search] trial %d: %s", number, _compact(shown))
+            result = None
             try:
-                return original(trial, *args, **kwargs)
+                result = original(trial, *args, **kwargs)
+                return result
             finally:
-                timings.seconds[trial.trial_id] = time.perf_counter() - start
+                seconds = time.perf_counter() - start
+                timings.seconds[trial.trial_id] = seconds
                 timings.memory[trial.trial_id] = peak_memory_mb()
+                score = _best_val_accuracy(result)
+                logger.info(
+                    "[search] trial %d: best val_accuracy %s in %.0f s",
+                    number,
+                    f"{score:.4f}" if score is not None else "none (failed)",
+                    seconds,
+                )
 
         search.run_trial = timed_trial
         return timings
@@ -427,6 +443,24 @@ class _TrialTimings:
             "peak_memory_mb": self.memory.get(trial.trial_id),
             "hyperparameters": {k: v for k, v in values.items() if k in space},
         }
+
+
+def _compact(values: Mapping[str, Any]) -> str:
+    """Hyperparameters on one line: ``name=value, ...`` (floats to 4 significant digits)."""
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
+
+
+def _best_val_accuracy(result: Any) -> float | None:
+    """The best ``val_accuracy`` of what a trial's fits returned (histories or dicts)."""
+    items = result if isinstance(result, list) else [result]
+    values: list[float] = []
+    for item in items:
+        history = getattr(item, "history", item)
+        if isinstance(history, dict):
+            values += [float(v) for v in history.get("val_accuracy", []) if v is not None]
+    return max(values) if values else None
 
 
 def _first_trial_at_defaults(oracle: Any) -> Any:

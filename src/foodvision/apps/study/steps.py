@@ -113,6 +113,7 @@ def _train_cnn(
         tensorboard=context.tensorboard,
         callbacks=[EpochTimer(seconds)],
         verbose=context.verbose,
+        model_file=False,  # the study saves it with its test accuracy
         **context.placement,
     )
     return StepOutcome(net, history_dict(history), len(seconds), sum(seconds))
@@ -196,6 +197,7 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
             checkpoint_dir=context.checkpoint,
             tensorboard=context.tensorboard,
             verbose=context.verbose,
+            model_file=False,  # the study saves it with its test accuracy
             **context.placement,
         )
     finally:
