@@ -40,7 +40,8 @@ def main(out: Path, photos: list[str]) -> None:
     import tensorflow as tf
 
     saved = fv.export(out / "model.keras", out / "saved", format="saved_model")
-    got = tf.saved_model.load(str(saved)).serve(tf.constant(x)).numpy()
+    loaded = tf.saved_model.load(str(saved))  # kept: its variables live as long as it does
+    got = loaded.serve(tf.constant(x)).numpy()
     found["saved_model"] = float(np.abs(got - expected).max())
     found["saved_model_classes"] = json.loads((saved / "foodvision.json").read_text())[
         "class_names"

@@ -130,7 +130,7 @@ def test_resume_matches_variables_by_path_not_position(tmp_path):
     latest["paths"][0] = "somewhere/else"
     (backup / "latest.json").write_text(json.dumps(latest))
     with pytest.raises(ValueError, match="does not match the model and optimizer"):
-        fv.train(tiny_model(), data, epochs=2, checkpoint_dir=tmp_path, verbose=0)
+        fv.train(tiny_model(), data, epochs=2, learning_rate=0.01, checkpoint_dir=tmp_path)
 
 
 def test_calling_a_finished_early_stopped_run_again_returns_the_same_weights(tmp_path):
@@ -142,3 +142,29 @@ def test_calling_a_finished_early_stopped_run_again_returns_the_same_weights(tmp
     fv.train(again, data, verbose=0, **options)
     for a, b in zip(model.weights, again.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def test_resuming_with_changed_settings_says_what_changed_or_starts_over(tmp_path, capsys):
+    data = tiny_image_data()
+    fv.train(tiny_model(), data, epochs=2, checkpoint_dir=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match=r"learning_rate: 0\.001 -> 0\.01\); .*on_change='restart'"):
+        fv.train(tiny_model(), data, epochs=3, learning_rate=0.01, checkpoint_dir=tmp_path)
+    history = fv.train(tiny_model(), data, epochs=3, checkpoint_dir=tmp_path, verbose=0)
+    assert len(history.epoch) == 3  # more epochs of a constant schedule: it resumes
+    with pytest.raises(ValueError, match="epochs: 3 -> 4"):
+        fv.train(tiny_model(), data, epochs=4, schedule="cosine", checkpoint_dir=tmp_path)
+    capsys.readouterr()
+    history = fv.train(
+        tiny_model(),
+        data,
+        epochs=2,
+        augmentation="light",
+        checkpoint_dir=tmp_path,
+        on_change="restart",
+        verbose=0,
+    )
+    assert "augmentation: 'none' -> 'light'" in capsys.readouterr().err
+    assert (
+        len(history.epoch) == 2
+        and json.loads((tmp_path / "settings.json").read_text())["augmentation"] == "light"
+    )

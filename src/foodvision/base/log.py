@@ -98,6 +98,9 @@ class Progress:
         unit: Plural name of the items.
         interval: Seconds between two log lines outside a terminal.
         min_total: Show nothing for passes with fewer items.
+        enabled: ``False`` shows nothing (a pass known to be short).
+
+    ``total`` may be set after the start, e.g. once the first batch tells the batch size.
     """
 
     def __init__(
@@ -108,23 +111,24 @@ class Progress:
         *,
         interval: float = 10.0,
         min_total: int = 1,
+        enabled: bool = True,
     ) -> None:
         self.label = label
         self.total = total
         self.unit = unit
         self.interval = interval
+        self.min_total = min_total
         self.done = 0
         self._start = time.perf_counter()
         self._last = self._start
-        logger = library_logger()
-        self._logger = logger
-        self._enabled = logger.isEnabledFor(logging.INFO) and (total is None or total >= min_total)
+        self._logger = library_logger()
+        self._wanted = enabled and self._logger.isEnabledFor(logging.INFO)
         self._bar: Any = None
-        if self._enabled and _is_terminal():
-            from keras.utils import Progbar
 
-            print(label, file=sys.stdout, flush=True)
-            self._bar = Progbar(total, unit_name=unit.rstrip("s") or unit, stateful_metrics=[])
+    @property
+    def enabled(self) -> bool:
+        """Whether the pass is shown (INFO level, not known to be short)."""
+        return self._wanted and (self.total is None or self.total >= self.min_total)
 
     @property
     def rate(self) -> float:
@@ -135,8 +139,14 @@ class Progress:
     def add(self, count: int) -> None:
         """Record ``count`` more finished items."""
         self.done += int(count)
-        if not self._enabled:
+        if not self.enabled:
             return
+        if self._bar is None and _is_terminal():
+            from keras.utils import Progbar
+
+            print(self.label, file=sys.stdout, flush=True)
+            unit = self.unit.rstrip("s") or self.unit
+            self._bar = Progbar(self.total, unit_name=unit, stateful_metrics=[])
         if self._bar is not None:
             self._bar.update(self.done, [(f"{self.unit}/s", self.rate)])
             return
@@ -148,26 +158,26 @@ class Progress:
     def _status(self) -> str:
         rate = self.rate
         text = f"{self.done}" + (f"/{self.total}" if self.total else "") + f" {self.unit}"
-        text += f", {rate:.0f} {self.unit}/s"
+        text += f", {_rate(rate)} {self.unit}/s"
         if self.total and rate > 0:
             text += f", {max(0.0, (self.total - self.done) / rate):.0f} s left"
         return text
 
     def close(self) -> None:
         """End the pass: a last line with the count, time and rate."""
-        if not self._enabled:
+        if not self.enabled or not self.done:
             return
         elapsed = time.perf_counter() - self._start
         if self._bar is not None:
             self._bar.update(self.done, [(f"{self.unit}/s", self.rate)], finalize=True)
             return
         self._logger.info(
-            "%s: %d %s in %.1f s (%.0f %s/s)",
+            "%s: %d %s in %.1f s (%s %s/s)",
             self.label,
             self.done,
             self.unit,
             elapsed,
-            self.rate,
+            _rate(self.rate),
             self.unit,
         )
 
@@ -186,3 +196,8 @@ class Progress:
 
 def _is_terminal() -> bool:
     return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+
+
+def _rate(rate: float) -> str:
+    """A rate with one decimal below 10 per second, none above."""
+    return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.base.log import Progress
+from foodvision.base.log import Progress, get_logger
 from foodvision.base.shapes import model_num_classes
 from foodvision.evaluation.history import history_dict
 from foodvision.evaluation.metrics import (
@@ -135,7 +135,8 @@ def predict_dataset(
     seen = 0
     views = resolve_tta(tta)
     tta_probabilities = []
-    progress = Progress("evaluating", total=_batch_count(dataset), unit="batches", min_total=4)
+    batches = _batch_count(dataset)
+    progress = Progress("evaluating", total=None, enabled=batches is None or batches >= 4)
     for batch in _batches(dataset):
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise ValueError(
@@ -155,7 +156,9 @@ def predict_dataset(
             tta_probabilities.append(
                 to_probabilities(predict_tta(model, images, views), from_logits)
             )
-        progress.add(1)
+        if batches and progress.total is None:  # every batch but the last is this full
+            progress.total = batches * len(images)
+        progress.add(len(images))
         indices = labels_to_indices(batch_labels, outputs.shape[1])
         if len(indices) != len(probs):
             raise ValueError(f"a batch has {len(probs)} images but {len(indices)} labels")
@@ -220,8 +223,10 @@ def _batch_outputs(
 
 def _batch_count(dataset: Any) -> int | None:
     """Batches in ``dataset`` when it says (``len`` or tf.data cardinality), else ``None``."""
+    if isinstance(dataset, tuple):  # (images, labels) arrays, cut in batches of 64
+        return -(-len(dataset[0]) // 64) if len(dataset) == 2 else None
     try:
-        count = int(len(dataset)) if not isinstance(dataset, tuple) else None
+        count = int(len(dataset))
     except TypeError:
         count = None
     if count is None and hasattr(dataset, "cardinality"):
@@ -515,6 +520,7 @@ def evaluate(
         report = replace(report, tta=_tta_summary(predictions, resolve_tta(tta)))
     if not interpret:
         return report
+    get_logger(__name__).info("looking inside the model: filters, feature maps, Grad-CAM")
     try:
         interpretation = interpret_model(model, predictions, report.mistakes, names)
     except ValueError as err:  # the numbers stand; say why the model was not looked into

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 
-def predict_batches(model: Any, batches: Iterable[Any], pad_to: int | None = None) -> np.ndarray:
+def predict_batches(
+    model: Any, batches: Iterable[Any], pad_to: int | None = None, progress: Any = None
+) -> np.ndarray:
     """``model.predict_on_batch`` over every batch, concatenated as ``float32``.
 
     Args:
@@ -26,11 +28,16 @@ def predict_batches(model: Any, batches: Iterable[Any], pad_to: int | None = Non
         pad_to: Pad every smaller batch to this many rows (copies of its last row,
             whose outputs are dropped), so a compiled model sees one batch shape (and
             the devices of a data-parallel model an even share).
+        progress: A :class:`~foodvision.base.log.Progress` told of every batch's images.
 
     Raises:
         ValueError: ``batches`` is empty.
     """
-    outputs = [_predict_padded(model, np.asarray(batch), pad_to) for batch in batches]
+    outputs = []
+    for batch in batches:
+        outputs.append(_predict_padded(model, np.asarray(batch), pad_to))
+        if progress is not None:
+            progress.add(len(outputs[-1]))
     if not outputs:
         raise ValueError("no batches to predict")
     return np.concatenate(outputs)
@@ -43,13 +50,17 @@ def _predict_padded(model: Any, batch: np.ndarray, pad_to: int | None) -> np.nda
     return np.asarray(model.predict_on_batch(batch), dtype=np.float32)[:count]
 
 
-def predict_arrays(model: Any, inputs: np.ndarray, batch_size: int = 64) -> np.ndarray:
+def predict_arrays(
+    model: Any, inputs: np.ndarray, batch_size: int = 64, progress: Any = None
+) -> np.ndarray:
     """``model`` over an in-memory array, ``batch_size`` rows per call, as ``float32``.
 
     Every call gets ``batch_size`` rows (a smaller last one is padded), so the model is
-    compiled for one shape.
+    compiled for one shape; ``progress`` (a :class:`~foodvision.base.log.Progress`) is
+    told of each batch.
     """
     size = max(1, batch_size)
     steps = range(0, len(inputs), size)
     pad_to = min(size, len(inputs))
-    return predict_batches(model, (inputs[i : i + size] for i in steps), pad_to=pad_to)
+    batches = (inputs[i : i + size] for i in steps)
+    return predict_batches(model, batches, pad_to=pad_to, progress=progress)

@@ -219,6 +219,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
     model_file: bool = True,
+    on_change: str = "error",
 ) -> keras.callbacks.History:
     """Train ``model`` on ``data.train``, validating on ``data.val``.
 
@@ -300,6 +301,11 @@ def train(
         verbose: ``"auto"`` (a progress bar in a terminal, one line per epoch
             otherwise), 0, 1 or 2.
         model_file: Write ``model.keras`` and its card into ``checkpoint_dir`` at the end.
+        on_change: What resuming does when the run in ``checkpoint_dir`` began with other
+            training settings (learning rate, optimizer, schedule, warm-up, augmentation,
+            label smoothing, class weights, batch size, precision; the number of epochs
+            too under the cosine schedule, which it shapes): ``"error"`` refuses, naming
+            what changed; ``"restart"`` starts over, saying so.
 
     Returns:
         The ``keras.callbacks.History``; with ``checkpoint_dir`` it holds every epoch
@@ -320,6 +326,10 @@ def train(
     num_train = check_inputs(model, data, epochs)
     check_int("steps_per_execution", steps_per_execution, 1)
     augmentation = model_augmentation(model, augmentation)
+    settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
+    settings.update(warmup_epochs=warmup_epochs, augmentation=augmentation, epochs=epochs)
+    settings.update(label_smoothing=label_smoothing, class_weight=class_weight)
+    settings = run_settings(data, precision=precision, **settings)
     class_weights = resolve_class_weight(class_weight, data)
     freeze_pretrained(model, freeze_backbone)
     _start(seed)
@@ -347,7 +357,7 @@ def train(
         )
         net = _with_device_augmentation(net, inputs, distribution, data.num_classes)
         net.steps_per_execution = steps_per_execution
-        latest, rows = _restore(directory, net, resume)
+        latest, rows = _restore(directory, net, resume, settings, on_change)
         initial_epoch = int(latest["epoch"]) if latest else 0
         if hasattr(train_ds, "epoch"):  # an ArraySplit draws its order from the epoch
             train_ds.epoch = initial_epoch
@@ -387,10 +397,7 @@ def train(
         history.history = state.history_as_dict(rows)
         history.epoch = [row["epoch"] for row in rows]
         if model_file:
-            settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
-            settings.update(augmentation=augmentation, label_smoothing=label_smoothing)
-            settings.update(class_weight=class_weight, precision=precision)
-            training = _run_settings(rows, data, **settings)
+            training = {**settings, "epochs": len(rows)}
             metrics = best_metrics(rows, monitor)
             write_run_model(model, data, directory, training=training, metrics=metrics)
     return history
@@ -438,15 +445,22 @@ def augmentation_name(augmentation: Any) -> str:
     return "custom" if augmentation is not None else "none"
 
 
-def _run_settings(rows: list[dict], data: Any, **settings: Any) -> dict[str, Any]:
-    """The settings of a run, as its model file records them."""
+def run_settings(data: Any, **settings: Any) -> dict[str, Any]:
+    """The training settings of a run, JSON-safe.
+
+    What its model file records, and what a resumed run must share with the interrupted
+    one (see :func:`foodvision.training.state.check_settings`).
+    """
     optimizer = settings["optimizer"]
+    class_weight = settings["class_weight"]
+    if isinstance(class_weight, dict):
+        class_weight = {str(k): float(v) for k, v in class_weight.items()}
     return {
-        "epochs": len(rows),
-        "batch_size": data.batch_size,
         **settings,
+        "batch_size": data.batch_size,
         "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
         "augmentation": augmentation_name(settings["augmentation"]),
+        "class_weight": class_weight,
         "precision": settings["precision"] or "float32",
     }
 
@@ -611,19 +625,27 @@ def _check_array_labels(data: Any) -> None:
             check_class_indices(split.labels, data.num_classes, name)
 
 
-def _restore(directory: Path | None, model: Any, resume: bool) -> tuple[dict | None, list[dict]]:
+def _restore(
+    directory: Path | None, model: Any, resume: bool, settings: dict, on_change: str
+) -> tuple[dict | None, list[dict]]:
     """Check the checkpoint directory and load its state: ``(latest, history rows)``.
 
-    Only the chief (process 0 of a multi-process run) writes; every process loads.
+    A run whose training settings changed since it began is refused, or started over
+    (``on_change="restart"``). Only the chief (process 0 of a multi-process run) writes;
+    every process loads.
     """
     if directory is None:
         return None, []
     chief = is_chief()
+    if resume and not state.check_settings(directory, settings, on_change):
+        resume = False  # changed settings, and the caller asked to start over
     if not resume:
         if chief:
             state.reset_directory(directory)
         latest = None
     state.check_run_file(directory, inference_model(model), write=chief)
+    if chief:
+        state.write_settings(directory, settings)
     if resume:
         latest = state.load_state(directory, model, write=chief)
     rows = state.read_history(directory, int(latest["epoch"])) if latest else []

@@ -39,6 +39,8 @@ from foodvision.base.files import (
     write_npz_atomic,
     write_text_atomic,
 )
+from foodvision.base.jsonable import json_safe
+from foodvision.base.log import get_logger
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -46,6 +48,9 @@ BEST_FILE = "best.keras"
 BACKUP_DIR = "backup"
 LATEST_FILE = "latest.json"
 AVERAGE_FILE = "average.npz"
+SETTINGS_FILE = "settings.json"
+ON_CHANGE = ("error", "restart")
+"""What resuming does when the training settings changed: refuse, or start over."""
 
 
 def model_fingerprint(model: Any) -> dict:
@@ -310,9 +315,63 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def changed_settings(saved: dict, current: dict) -> dict[str, tuple[Any, Any]]:
+    """``{name: (then, now)}`` for the settings that differ (epochs only under cosine)."""
+    names = set(saved) | set(current)
+    if current.get("schedule") != "cosine" and saved.get("schedule") != "cosine":
+        names.discard("epochs")  # more epochs extend a constant or plateau run
+    return {
+        name: (saved.get(name), current.get(name))
+        for name in sorted(names)
+        if saved.get(name) != current.get(name)
+    }
+
+
+def check_settings(directory: Path, settings: dict, on_change: str) -> bool:
+    """Check that a run being resumed keeps the training settings it began with.
+
+    Returns:
+        ``True`` to resume (no run yet, or the same settings); ``False`` when they
+        changed and ``on_change="restart"`` (a log line says what changed; the caller
+        starts over).
+
+    Raises:
+        ValueError: They changed and ``on_change="error"``, or ``on_change`` is unknown.
+    """
+    if on_change not in ON_CHANGE:
+        raise ValueError(f"on_change must be one of {', '.join(ON_CHANGE)}, got {on_change!r}")
+    path = directory / SETTINGS_FILE
+    if not path.exists() or not (directory / BACKUP_DIR / LATEST_FILE).exists():
+        return True
+    changed = changed_settings(json.loads(path.read_text()), _plain(settings))
+    if not changed:
+        return True
+    what = "; ".join(f"{k}: {then!r} -> {now!r}" for k, (then, now) in changed.items())
+    if on_change == "error":
+        raise ValueError(
+            f"the run in {str(directory)!r} began with other training settings ({what}); "
+            "resume it with its own settings, pass on_change='restart' (foodvision train "
+            "--on-change restart) to start it over, or use another directory"
+        )
+    logger = get_logger(__name__)
+    logger.warning("%s: training settings changed (%s): starting over", directory, what)
+    return False
+
+
+def write_settings(directory: Path, settings: dict) -> None:
+    """Record the training settings of the run in ``directory`` (see :func:`check_settings`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(directory / SETTINGS_FILE, json.dumps(_plain(settings), indent=2) + "\n")
+
+
+def _plain(settings: dict) -> dict:
+    """Settings as they read back from JSON (tuples as lists, keys as strings)."""
+    return json.loads(json.dumps(json_safe(settings)))
+
+
 def reset_directory(directory: Path) -> None:
     """Remove the files of a previous run (for ``resume=False``)."""
-    for name in (RUN_FILE, HISTORY_FILE, BEST_FILE, AVERAGE_FILE):
+    for name in (RUN_FILE, HISTORY_FILE, BEST_FILE, AVERAGE_FILE, SETTINGS_FILE):
         (directory / name).unlink(missing_ok=True)
     backup = directory / BACKUP_DIR
     if backup.is_dir():

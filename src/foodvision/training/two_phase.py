@@ -24,6 +24,7 @@ from typing import Any
 import keras
 
 from foodvision.base.checks import check_int
+from foodvision.base.log import Progress
 from foodvision.models import frozen_boundary, predict_arrays, set_trainable_blocks, split_at
 from foodvision.training.averaging import WeightAverage
 from foodvision.training.callbacks import EpochTimer
@@ -131,6 +132,7 @@ class _PhaseTrainer:
     label_smoothing: float = 0.0
     class_weight: Any = None
     resume: bool = True
+    on_change: str = "error"
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -155,6 +157,7 @@ class _PhaseTrainer:
             augment_on=self.augment_on,
             checkpoint_dir=self.directory / phase if self.directory is not None else None,
             resume=self.resume,
+            on_change=self.on_change,
             tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
             seed=self.seed,
             verbose=self.verbose,
@@ -215,10 +218,18 @@ def _cache_features(
             model.get_layer(boundary).output, model.get_layer(head_boundary).output
         )
         head_splits = {
-            name: (predict_arrays(middle, arrays[0]), arrays[1]) if arrays is not None else None
+            name: (_through(middle, arrays[0], name, head_boundary), arrays[1])
+            if arrays is not None
+            else None
             for name, arrays in splits.items()
         }
     return _CachedFeatures(boundary, splits, head_boundary, head_splits)
+
+
+def _through(part: keras.Model, inputs: Any, split: str, boundary: str) -> Any:
+    """Cached features of a split passed through the still-frozen ``part``, with progress."""
+    with Progress(f"frozen features of the {split} split up to {boundary}", len(inputs)) as bar:
+        return predict_arrays(part, inputs, progress=bar)
 
 
 def _check_phase2_options(finetune_epochs: int, average: int, schedule: str) -> None:
@@ -254,6 +265,7 @@ def fine_tune(
     feature_batch_size: int | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = True,
+    on_change: str = "error",
     tensorboard: str | Path | None = None,
     early_stopping: int | None = None,
     seed: int | None = None,
@@ -301,6 +313,8 @@ def fine_tune(
         checkpoint_dir: Keeps each phase's history, best model and backups in
             ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
         resume: Continue the phases found in ``checkpoint_dir`` (``False`` starts over).
+        on_change: ``"error"`` or ``"restart"``, when a phase found in ``checkpoint_dir``
+            began with other settings (see :func:`foodvision.train`).
         tensorboard: Write TensorBoard logs of each phase to ``<dir>/head`` and
             ``<dir>/finetune`` (see :func:`foodvision.train`).
         early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
@@ -346,6 +360,7 @@ def fine_tune(
         label_smoothing,
         resolve_class_weight(class_weight, data),
         resume,
+        on_change,
     )
     start = time.perf_counter()
     features = None

@@ -78,6 +78,12 @@ def add_parser(commands: Any) -> None:
         help="continue the run found in --out (default) or start over",
     )
     parser.add_argument(
+        "--on-change",
+        choices=("error", "restart"),
+        default="error",
+        help="when --out holds a run begun with other settings: refuse (default) or start over",
+    )
+    parser.add_argument(
         "--tensorboard",
         default=None,
         metavar="DIR",
@@ -117,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "label_smoothing": args.label_smoothing,
         "class_weight": None if args.class_weight == "none" else args.class_weight,
+        "resume": args.resume,
+        "on_change": args.on_change,
         **placement_from_args(args),
     }
     test_outputs = None
@@ -143,7 +151,6 @@ def _train(model: Any, data: Any, args: argparse.Namespace, options: dict[str, A
         learning_rate=args.learning_rate,
         schedule=args.schedule,
         augmentation=augmentation,
-        resume=args.resume,
         **options,
     )
     last = {k: round(v[-1], 4) for k, v in history.history.items()}
@@ -167,7 +174,6 @@ def _fine_tune(model: Any, data: Any, args: argparse.Namespace, options: dict[st
         finetune_learning_rate=args.finetune_learning_rate,
         augmentation=augmentation,
         augment_head=False,
-        resume=args.resume,
         **options,
     )
     phases = f"{len(result.head.history.get('loss', []))} head epochs"

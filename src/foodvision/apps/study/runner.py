@@ -133,6 +133,7 @@ def _evaluate_step(
     study: _Study, row: PlannedStep, data: Any, step_dir: Path, outcome: StepOutcome
 ) -> StepResult:
     """Evaluate the trained model on the test split, save its report, build its summary."""
+    study.say(f"step {row.step}: evaluating on {data.num_images('test')} test images")
     report = evaluate(
         outcome.model,
         data.test,
@@ -143,6 +144,7 @@ def _evaluate_step(
         outputs=outcome.test_outputs,
     )
     report_dir = step_dir / "report"
+    study.say(f"step {row.step}: writing the report and the model to {step_dir}")
     report.save(report_dir)
     correct = report.probabilities.argmax(axis=1) == report.labels
     trained = data.num_images("train") * outcome.epochs_this_run
