@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -69,7 +68,7 @@ def main():
         "--save-model",
         default=None,
         metavar="PATH.keras",
-        help="also save the fine-tuned model (with class_names.json beside it)",
+        help="also save the fine-tuned model (its class names inside, fv.save_model)",
     )
     parser.add_argument(
         "--out",
@@ -153,10 +152,12 @@ def main():
     }
     print(f"saved {save_json(args.out, payload)}")
     if args.save_model:
-        Path(args.save_model).parent.mkdir(parents=True, exist_ok=True)
-        model.save(args.save_model)
-        names = Path(args.save_model).parent / "class_names.json"
-        names.write_text(json.dumps(list(data.class_names)) + "\n")
+        facts = fv.describe_model(
+            model,
+            data.class_names,
+            metrics={"test_accuracy": float(test_accuracy)},
+        )
+        fv.save_model(model, args.save_model, facts)
 
 
 if __name__ == "__main__":

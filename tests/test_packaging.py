@@ -125,9 +125,10 @@ def test_the_installed_wheel_trains_and_predicts_from_outside_the_checkout(wheel
     trained = run(*args, "--image-size", "32", "--out", str(out))
     assert trained.returncode == 0, trained.stderr[-3000:]
     assert (out / "best.keras").exists() and (out / "history.csv").exists()
+    assert (out / "model.keras").exists() and (out / "model_card.md").exists()
     image = write_image(tmp_path / "plate.png", np.full((40, 50, 3), 120, np.uint8))
     (tmp_path / "bad.jpg").write_bytes(b"")
-    predicted = run("predict", str(out / "best.keras"), str(image), str(tmp_path / "bad.jpg"))
+    predicted = run("predict", str(out / "model.keras"), str(image), str(tmp_path / "bad.jpg"))
     assert predicted.returncode == 0, predicted.stderr[-3000:]
     lines = predicted.stdout.strip().splitlines()[1:]  # after the module path
     assert lines[0].startswith(str(image)) and lines[0].count("%") == 3

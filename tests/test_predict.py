@@ -105,7 +105,7 @@ def test_predict_command_writes_text_json_and_csv(tmp_path, capsys, monkeypatch)
     photo = write_image(tmp_path / "p.png", np.full((12, 10, 3), 99, np.uint8))
     (tmp_path / "bad.png").write_bytes(b"")
     files = [str(path), str(photo), str(tmp_path / "bad.png")]
-    assert main(["predict", *files, "--format", "json", "--top-k", "2", "-q"]) == 1
+    assert main(["predict", *files, "--format", "json", "--top-k", "2", "-q"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["path"] == str(photo) and len(rows[0]["top"]) == 2
     assert rows[1]["error"].startswith("empty file") and rows[1]["top"] == []
@@ -115,3 +115,10 @@ def test_predict_command_writes_text_json_and_csv(tmp_path, capsys, monkeypatch)
     assert {row["class"] for row in table} == {"a", "b", "c"}
     assert main(["predict", *files[:2]]) == 0
     assert capsys.readouterr().out.startswith(f"{photo}: ")
+    assert main(["predict", files[0], files[2]]) == 1  # nothing could be read
+
+
+def test_an_empty_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no image files in"):
+        fv.predict_files(tiny_model(size=8), [tmp_path / "empty"])

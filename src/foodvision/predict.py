@@ -40,6 +40,10 @@ class Prediction:
         path: The file.
         top: ``[(class name, probability), ...]``, most likely first; empty when skipped.
         error: Why the file was not predicted, or ``None``.
+
+    Example:
+        >>> Prediction("pizza.jpg", [("pizza", 0.9), ("donut", 0.1)]).to_dict()["top"][0]
+        {'class': 'pizza', 'probability': 0.9}
     """
 
     path: str
@@ -138,9 +142,13 @@ def predict_files(
     resize = resize or (facts.resize if facts is not None else "stretch")
     if resize not in RESIZE_MODES:
         raise ValueError(f"resize must be one of {', '.join(RESIZE_MODES)}, got {resize!r}")
-    names = _class_names(class_names, facts, model_path, num_classes)
+    names = class_names_of(model, model_path, num_classes, class_names)
     views = resolve_tta(tta)
     files = expand_paths(paths)
+    if not files:
+        raise ValueError(
+            f"no image files in {', '.join(map(os.fspath, paths)) or 'the paths given'}"
+        )
     checked, skipped = check_images(files, decode=False)
     errors = dict(skipped)
     good = [c for c in checked if c is not None]
@@ -176,9 +184,19 @@ def _reason(path: str, errors: dict[str, str]) -> str:
     return "not decoded"
 
 
-def _class_names(
-    given: Sequence[str] | None, facts: Any, model_path: Any, num_classes: int
+def class_names_of(
+    model: Any,
+    model_path: str | os.PathLike | None,
+    num_classes: int,
+    given: Sequence[str] | None = None,
 ) -> list[str]:
+    """The names of a model's outputs: ``given``, else its facts, else a sidecar, else numbers.
+
+    Raises:
+        ValueError: ``given`` does not have one name per output.
+    """
+    from foodvision.models import model_facts
+
     if given is not None:
         names = [str(n) for n in given]
         if len(names) != num_classes:
@@ -186,6 +204,7 @@ def _class_names(
                 f"{len(names)} class names given but the model has {num_classes} outputs"
             )
         return names
+    facts = model_facts(model)
     if facts is not None and facts.num_classes == num_classes:
         return list(facts.class_names)
     if model_path is not None:

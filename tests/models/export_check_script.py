@@ -47,6 +47,9 @@ def main(out: Path, photos: list[str]) -> None:
         "class_names"
     ]
 
+    if keras.backend.backend() != "tensorflow":  # LiteRT: once, on its own backend
+        print(json.dumps(found))
+        return
     lite = fv.export(model, out / "model.tflite", format="litert")
     interpreter = tf.lite.Interpreter(model_path=str(lite))
     entry = interpreter.get_input_details()[0]

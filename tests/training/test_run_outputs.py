@@ -147,7 +147,8 @@ def test_calling_a_finished_early_stopped_run_again_returns_the_same_weights(tmp
 def test_resuming_with_changed_settings_says_what_changed_or_starts_over(tmp_path, capsys):
     data = tiny_image_data()
     fv.train(tiny_model(), data, epochs=2, checkpoint_dir=tmp_path, verbose=0)
-    with pytest.raises(ValueError, match=r"learning_rate: 0\.001 -> 0\.01\); .*on_change='restart'"):
+    changed = r"learning_rate: 0\.001 -> 0\.01\); .*on_change='restart'"
+    with pytest.raises(ValueError, match=changed):
         fv.train(tiny_model(), data, epochs=3, learning_rate=0.01, checkpoint_dir=tmp_path)
     history = fv.train(tiny_model(), data, epochs=3, checkpoint_dir=tmp_path, verbose=0)
     assert len(history.epoch) == 3  # more epochs of a constant schedule: it resumes
@@ -168,3 +169,17 @@ def test_resuming_with_changed_settings_says_what_changed_or_starts_over(tmp_pat
         len(history.epoch) == 2
         and json.loads((tmp_path / "settings.json").read_text())["augmentation"] == "light"
     )
+
+
+def test_a_model_without_a_fixed_input_trains_and_only_skips_its_model_file(tmp_path, capsys):
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    history = fv.train(model, tiny_image_data(), epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    assert len(history.epoch) == 1 and (tmp_path / "best.keras").exists()
+    assert not (tmp_path / "model.keras").exists()
+    assert "no model.keras written: the model has no fixed" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\)"):
+        fv.train(tiny_model(), tiny_image_data(), epochs=1, label_smoothing=1.5)
+    with pytest.raises(ValueError, match="on_change must be one of error, restart"):
+        fv.train(tiny_model(), tiny_image_data(), epochs=1, on_change="restat")

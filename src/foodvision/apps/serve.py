@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.log import get_logger
+
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 """Largest photo the page accepts."""
 
@@ -59,25 +61,34 @@ class ModelServer:
         tta: Any = False,
         grad_cam: bool = True,
     ) -> None:
-        from foodvision.base.shapes import model_image_size
+        from foodvision.base.shapes import model_image_size, model_num_classes
+        from foodvision.interpret import default_target_layer
         from foodvision.models import load_model, model_facts
         from foodvision.models.tta import resolve_tta
+        from foodvision.predict import class_names_of
 
         self.model_path = Path(model)
         self.model = load_model(self.model_path, safe_mode=True, compile=False)
-        facts = model_facts(self.model)
-        outputs = int(self.model.output_shape[-1])
-        self.class_names = (
-            list(facts.class_names) if facts is not None else [f"class_{i}" for i in range(outputs)]
-        )
-        self.resize = facts.resize if facts is not None else "stretch"
+        outputs = model_num_classes(self.model)
         size = model_image_size(self.model)
-        if size is None:
-            raise ValueError("the model does not fix its input size; it cannot be served as is")
+        if outputs is None or size is None:
+            raise ValueError(
+                "the model needs one image input of a fixed size and one (batch, classes) "
+                "output to be served"
+            )
+        facts = model_facts(self.model)
+        self.class_names = class_names_of(self.model, self.model_path, outputs)
+        self.resize = facts.resize if facts is not None else "stretch"
         self.image_size = size
         self.top_k = max(1, min(int(top_k), outputs))
         self.views = resolve_tta(tta)
         self.grad_cam = grad_cam
+        if grad_cam:
+            try:
+                default_target_layer(self.model)
+            except ValueError as err:  # no convolution to look into: serve without it
+                get_logger(__name__).warning("no Grad-CAM overlay: %s", err)
+                self.grad_cam = False
         self._lock = threading.Lock()  # one prediction at a time on the model
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
 
@@ -106,10 +117,11 @@ class ModelServer:
         from foodvision.data.checks import check_images
         from foodvision.models.tta import predict_tta
 
-        with tempfile.NamedTemporaryFile(suffix=".upload") as upload:
-            upload.write(data)
-            upload.flush()
-            [checked], skipped = check_images([upload.name], decode=False)
+        handle, name = tempfile.mkstemp(suffix=".upload")  # closed before it is read again
+        try:
+            with os.fdopen(handle, "wb") as upload:
+                upload.write(data)
+            [checked], skipped = check_images([name], decode=False)
             if checked is None:
                 reason = skipped[0][1]
                 raise ValueError(f"this file is not a photo the model can read: {reason}")
@@ -117,6 +129,8 @@ class ModelServer:
                 image = decode_file(checked, self.image_size, self.resize)
             except OSError as err:
                 raise ValueError(f"this photo cannot be decoded: {err}") from err
+        finally:
+            os.remove(name)
         batch = image[None].astype(np.float32)
         with self._lock:
             row = predict_tta(self.model, batch, self.views)[0]
@@ -162,7 +176,10 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             if self.path != "/predict":
                 self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = 0
             if length <= 0:
                 self._json(HTTPStatus.BAD_REQUEST, {"error": "no photo was sent"})
                 return
@@ -177,6 +194,10 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                 self._json(HTTPStatus.OK, server.predict_bytes(data))
             except ValueError as err:
                 self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
+            except Exception as err:  # noqa: BLE001 - the page must get an answer
+                get_logger(__name__).exception("prediction failed")
+                message = f"the prediction failed: {type(err).__name__}: {err}"
+                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": message})
 
         def _json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
             self._send(status, "application/json", json.dumps(body).encode())
@@ -190,9 +211,7 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
-            from foodvision.base.log import get_logger
-
-            get_logger("foodvision.serve").debug("%s " + format, self.address_string(), *args)
+            get_logger(__name__).debug("%s " + format, self.address_string(), *args)
 
     return Handler
 

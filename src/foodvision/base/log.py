@@ -4,12 +4,15 @@ Every module logs through ``logging.getLogger(__name__)`` (children of ``"foodvi
 The first call of :func:`library_logger` gives the ``foodvision`` logger a plain stderr
 handler at INFO level, unless the application configured one, so progress shows without
 any setup; :func:`set_verbosity` changes the level (the command's ``-q`` and ``-v``).
+That logger does not pass records on to the root logger; an application that routes
+logging itself removes the handler and sets ``logging.getLogger("foodvision").propagate``.
 
 :class:`Progress` reports a long pass (file checks, feature passes, evaluation,
-prediction): in a terminal a Keras ``Progbar`` shows the count, items/s and the time
-left; elsewhere (logs, CI) one line goes to the logger every ``interval`` seconds and
-when the pass ends. Nothing is shown below INFO level (``-q``) or for passes of fewer
-than ``min_total`` items.
+prediction) with the count, items/s and the time left: on a terminal, one line on stderr
+rewritten in place; elsewhere (logs, CI) one line to the logger every ``interval``
+seconds, and one when the pass ends. stdout stays free for results (``--format json``).
+Nothing is shown below INFO level (``-q``) or for passes of fewer than ``min_total``
+items.
 
 Example:
     >>> set_verbosity("warning")  # only warnings and errors from now on
@@ -123,7 +126,7 @@ class Progress:
         self._last = self._start
         self._logger = library_logger()
         self._wanted = enabled and self._logger.isEnabledFor(logging.INFO)
-        self._bar: Any = None
+        self._live: bool | None = None  # a terminal: one line rewritten in place
 
     @property
     def enabled(self) -> bool:
@@ -141,17 +144,15 @@ class Progress:
         self.done += int(count)
         if not self.enabled:
             return
-        if self._bar is None and _is_terminal():
-            from keras.utils import Progbar
-
-            print(self.label, file=sys.stdout, flush=True)
-            unit = self.unit.rstrip("s") or self.unit
-            self._bar = Progbar(self.total, unit_name=unit, stateful_metrics=[])
-        if self._bar is not None:
-            self._bar.update(self.done, [(f"{self.unit}/s", self.rate)])
-            return
         now = time.perf_counter()
-        if now - self._last >= self.interval:
+        if self._live is None:
+            self._live = _is_terminal()
+        if self._live:
+            if now - self._last >= 0.2:
+                self._last = now
+                sys.stderr.write(f"\r{self.label}: {self._status()}\x1b[K")
+                sys.stderr.flush()
+        elif now - self._last >= self.interval:
             self._last = now
             self._logger.info("%s: %s", self.label, self._status())
 
@@ -168,9 +169,8 @@ class Progress:
         if not self.enabled or not self.done:
             return
         elapsed = time.perf_counter() - self._start
-        if self._bar is not None:
-            self._bar.update(self.done, [(f"{self.unit}/s", self.rate)], finalize=True)
-            return
+        if self._live:
+            sys.stderr.write("\r\x1b[K")  # the summary line below replaces the live one
         self._logger.info(
             "%s: %d %s in %.1f s (%s %s/s)",
             self.label,
@@ -195,7 +195,8 @@ class Progress:
 
 
 def _is_terminal() -> bool:
-    return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+    stream = sys.stderr
+    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
 
 
 def _rate(rate: float) -> str:

@@ -51,23 +51,25 @@ def quiet_native_start_up() -> Iterator[None]:
         yield
         return
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError):  # no real descriptor 2 (some notebooks)
+    except (OSError, ValueError):  # no real descriptor 2 (some notebooks, services)
         yield
         return
     with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
         try:
+            os.dup2(captured.fileno(), 2)
             yield
         finally:
-            sys.stderr.flush()
+            if sys.stderr is not None:
+                sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
             text = captured.read().decode("utf-8", "replace")
             kept = [line for line in text.splitlines() if not START_UP_NOISE.search(line)]
-            if kept:
+            if kept and sys.stderr is not None:
                 sys.stderr.write("\n".join(kept) + "\n")
 
 

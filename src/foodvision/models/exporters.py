@@ -6,8 +6,8 @@ is saved to a temporary ``.keras`` file and exported by a TensorFlow-backend pro
 (``python -m foodvision.models.exporters``). The result takes what the Keras model takes
 (raw 0..255 RGB, ``(batch, height, width, 3)``, float32) and gives its probabilities.
 The class names and input facts go with it: inside the ONNX file's metadata
-(``foodvision`` key), and as ``foodvision.json`` in the SavedModel folder or beside the
-``.tflite`` file.
+(``foodvision`` key), as ``foodvision.json`` in the SavedModel folder, and as
+``<name>.foodvision.json`` beside the ``.tflite`` file.
 
 Needs the optional dependencies: ``pip install "foodvision[export]"``.
 
@@ -59,8 +59,9 @@ def export(
     """
     if format not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-    _check_installed(format)
     target = Path(path)
+    _check_target(target, format)
+    _check_installed(format)
     target.parent.mkdir(parents=True, exist_ok=True)
     import keras
 
@@ -80,6 +81,16 @@ def export(
             save_model(model, source, card=False)
         _export_elsewhere(Path(source), target, format, verbose)
     return target
+
+
+def _check_target(target: Path, format: str) -> None:
+    """Refuse an output path the format cannot take, before any conversion."""
+    if format == "litert" and target.suffix != ".tflite":
+        raise ValueError(f"a LiteRT model is a .tflite file, got {str(target)!r}")
+    if format == "onnx" and target.suffix != ".onnx":
+        raise ValueError(f"an ONNX model is a .onnx file, got {str(target)!r}")
+    if format == "saved_model" and target.is_file():
+        raise ValueError(f"a SavedModel is a folder, but {str(target)!r} is a file")
 
 
 def _check_installed(format: str) -> None:
@@ -110,7 +121,13 @@ def _export_here(model: Any, target: Path, format: str, verbose: bool) -> None:
 
 def _export_elsewhere(source: Path, target: Path, format: str, verbose: bool) -> None:
     """Export the ``.keras`` file ``source`` in a TensorFlow-backend process."""
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "tensorflow",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "CUDA_VISIBLE_DEVICES": "",  # the conversion needs no GPU: leave it to this process
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),  # this process's foodvision
+    }
     command = [
         sys.executable,
         "-m",

@@ -197,10 +197,12 @@ def save_model(
 
 
 def update_facts(path: str | os.PathLike, **changes: Any) -> ModelFacts:
-    """Change some facts of a saved model (e.g. add ``metrics``), rewriting its card.
+    """Replace some facts of a saved model (e.g. its ``metrics``), rewriting its card.
+
+    Each keyword replaces that field whole: merge with the old value to add to it.
 
     Raises:
-        ValueError: The file holds no facts.
+        ValueError: The file holds no facts, or a keyword is not a field of the facts.
 
     Example:
         >>> update_facts("runs/x/model.keras", metrics={"test_accuracy": 0.91})  # doctest: +SKIP
@@ -209,6 +211,9 @@ def update_facts(path: str | os.PathLike, **changes: Any) -> ModelFacts:
     facts = read_facts(target)
     if facts is None:
         raise ValueError(f"{os.fspath(path)!r} holds no foodvision facts to update")
+    unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(ModelFacts)})
+    if unknown:
+        raise ValueError(f"not fields of the model facts: {', '.join(unknown)}")
     facts = dataclasses.replace(facts, **changes)
     with atomic_path(target, suffix=".keras") as temporary:
         with zipfile.ZipFile(target) as source, zipfile.ZipFile(temporary, "w") as copy:

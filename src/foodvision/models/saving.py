@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from typing import Any
 
@@ -74,5 +75,10 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
                 "safe_mode=False only for a file you trust"
             ) from err
         raise
-    setattr(model, FACTS_ATTRIBUTE, read_facts(name))
+    try:
+        facts = read_facts(name)
+    except ValueError as err:  # the model itself loaded: keep it, without facts
+        warnings.warn(f"{name}: its foodvision facts are unreadable ({err})", stacklevel=2)
+        facts = None
+    setattr(model, FACTS_ATTRIBUTE, facts)
     return model

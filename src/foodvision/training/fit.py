@@ -32,7 +32,7 @@ from foodvision.training.device_augmentation import (
     compile_like,
     inference_model,
 )
-from foodvision.training.model_output import write_run_model
+from foodvision.training.model_output import MODEL_FILE, write_run_model
 from foodvision.training.placement import (
     device_count,
     resolve_distribution,
@@ -325,6 +325,7 @@ def train(
     data = as_image_data(data, model, batch_size, validation_data, seed)
     num_train = check_inputs(model, data, epochs)
     check_int("steps_per_execution", steps_per_execution, 1)
+    check_run_options(label_smoothing, on_change)
     augmentation = model_augmentation(model, augmentation)
     settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
     settings.update(warmup_epochs=warmup_epochs, augmentation=augmentation, epochs=epochs)
@@ -364,7 +365,7 @@ def train(
         finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
         history = keras.callbacks.History()
         history.set_model(net)
-        if finished and latest.get("stopped_early") and early_stopping is not None:
+        if finished and latest.get("stopped_early"):
             _restore_best_weights(inference_model(net), directory)
         if not finished:
             run_callbacks = _callbacks(
@@ -396,7 +397,7 @@ def train(
             _mark_stopped_early(directory)
         history.history = state.history_as_dict(rows)
         history.epoch = [row["epoch"] for row in rows]
-        if model_file:
+        if model_file and not (finished and (directory / MODEL_FILE).exists()):
             training = {**settings, "epochs": len(rows)}
             metrics = best_metrics(rows, monitor)
             write_run_model(model, data, directory, training=training, metrics=metrics)
@@ -428,6 +429,25 @@ def _raise_on_nan(guard: NaNGuard, learning_rate: Any) -> None:
         f"{learning_rate}), check the data for NaN or infinite values, or clip "
         "gradients (compile with an optimizer that has clipnorm=1.0)"
     )
+
+
+def check_run_options(label_smoothing: float, on_change: str) -> None:
+    """Check ``label_smoothing`` (0 to below 1) and ``on_change`` before anything runs.
+
+    Raises:
+        ValueError: Either is out of its range, or restarting is asked of several processes.
+    """
+    if not 0.0 <= float(label_smoothing) < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+    if on_change not in state.ON_CHANGE:
+        raise ValueError(
+            f"on_change must be one of {', '.join(state.ON_CHANGE)}, got {on_change!r}"
+        )
+    if on_change == "restart" and process_count() > 1:
+        raise ValueError(
+            "on_change='restart' needs one process (the processes would race to reset the "
+            "folder); start over with resume=False, or use another checkpoint_dir"
+        )
 
 
 def _start(seed: int | None) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from foodvision.base.log import get_logger
 from foodvision.models.model_file import ModelFacts, describe_model, save_model
 from foodvision.training.processes import is_chief
 
@@ -55,16 +56,21 @@ def write_run_model(
     *,
     training: Mapping[str, Any],
     metrics: Mapping[str, Any] | None = None,
-) -> Path:
+) -> Path | None:
     """Save ``model`` as ``<directory>/model.keras`` with its facts, and its card.
 
     In a run of several processes every process takes part in the save (Keras saves
     collectively), but only the chief's file is kept.
 
     Returns:
-        The path of the model file.
+        The path of the model file, or ``None`` when the model has no fixed input size
+        to record (a warning says so; the run's other files are kept).
     """
-    facts = run_facts(model, data, training=training, metrics=metrics)
+    try:
+        facts = run_facts(model, data, training=training, metrics=metrics)
+    except ValueError as err:
+        get_logger(__name__).warning("no %s written: %s", MODEL_FILE, err)
+        return None
     target = Path(directory) / MODEL_FILE
     if is_chief():
         return save_model(model, target, facts)

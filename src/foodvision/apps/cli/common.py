@@ -263,3 +263,21 @@ def import_keras_quietly() -> None:
 
     with quiet_native_start_up():
         import keras  # noqa: F401
+
+
+def add_tta_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--tta`` (the image and its mirror) and ``--tta-views`` (named views)."""
+    parser.add_argument(
+        "--tta", action="store_true", help="test-time augmentation: the image and its mirror"
+    )
+    parser.add_argument(
+        "--tta-views",
+        default=None,
+        metavar="VIEWS",
+        help="test-time augmentation views, comma-separated: flip, zoom (implies --tta)",
+    )
+
+
+def tta_from_args(args: argparse.Namespace) -> bool | str:
+    """The ``tta`` argument of the library from ``--tta`` / ``--tta-views``."""
+    return args.tta_views or bool(args.tta)

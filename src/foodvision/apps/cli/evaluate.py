@@ -12,7 +12,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from foodvision.apps.cli.common import UsageError, add_data_arguments, data_from_args
+from foodvision.apps.cli.common import (
+    UsageError,
+    add_data_arguments,
+    add_tta_arguments,
+    data_from_args,
+    tta_from_args,
+)
 
 SPLITS = ("test", "val", "train")
 
@@ -47,14 +53,7 @@ def add_parser(commands: Any) -> None:
         help="skip filters, feature maps and Grad-CAM",
     )
     parser.add_argument("--title", default=None, help="title of the report page")
-    parser.add_argument(
-        "--tta",
-        nargs="?",
-        const="flip",
-        default=None,
-        metavar="VIEWS",
-        help="also score test-time augmentation (--tta: image and mirror; --tta flip,zoom)",
-    )
+    add_tta_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -101,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         interpret=not args.no_interpret,
         title=args.title or f"{model.name} on the {args.split} split",
-        tta=args.tta or False,
+        tta=tta_from_args(args),
     )
     page = report.save(args.out)
     print(report.summary())

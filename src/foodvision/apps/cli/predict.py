@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from foodvision.apps.cli.common import class_list, image_size
+from foodvision.apps.cli.common import add_tta_arguments, class_list, image_size, tta_from_args
 
 FORMATS = ("text", "json", "csv")
 
@@ -27,15 +27,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("images", nargs="+", help="image files and folders (searched recursively)")
     parser.add_argument("--top-k", type=int, default=3)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    parser.add_argument(
-        "--tta",
-        nargs="?",
-        const="flip",
-        default=None,
-        metavar="VIEWS",
-        help="test-time augmentation: average over the image and its mirror (--tta), or "
-        "the views given (--tta flip,zoom)",
-    )
+    add_tta_arguments(parser)
     parser.add_argument(
         "--classes",
         type=class_list,
@@ -62,7 +54,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print one line (or row, or JSON object) per image: its top-k classes, or why not.
 
-    Returns 0 when every image was predicted, 1 when some could not be read.
+    Returns 0 when at least one image was predicted, 1 when none could be read.
     """
     from foodvision.predict import predict_files
 
@@ -74,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
         image_size=args.image_size,
         resize=args.resize,
         batch_size=args.batch_size,
-        tta=args.tta or False,
+        tta=tta_from_args(args),
     )
     write_results(results, args.format, sys.stdout)
-    return 1 if any(r.error for r in results) else 0
+    return 0 if any(r.error is None for r in results) else 1
 
 
 def write_results(results: list[Any], form: str, stream: Any) -> None:

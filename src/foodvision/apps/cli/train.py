@@ -95,7 +95,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the model, train it, score the test split and say where the model is."""
     from foodvision.models import build_model, get_model_spec
-    from foodvision.training import initialize_processes, use_compilation_cache
+    from foodvision.training import initialize_processes, is_chief, use_compilation_cache
 
     if args.distribution == "data_parallel":  # before anything runs on JAX
         initialize_processes()
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _train(model, data, args, options)
     model_path = out / "model.keras"
-    if data.test is not None:
+    if data.test is not None and is_chief():
         _score_test(model, data, model_path, test_outputs)
     print(f"model: {model_path} (class names inside; card: {out / 'model_card.md'})")
     print(f"history: {out / 'history.csv' if not transfer else out / '*' / 'history.csv'}")
@@ -147,7 +147,7 @@ def _train(model: Any, data: Any, args: argparse.Namespace, options: dict[str, A
     history = train(
         model,
         data,
-        epochs=args.epochs or DEFAULT_EPOCHS,
+        epochs=DEFAULT_EPOCHS if args.epochs is None else args.epochs,
         learning_rate=args.learning_rate,
         schedule=args.schedule,
         augmentation=augmentation,
