@@ -3,13 +3,13 @@
 import io
 import json
 import os
-import shutil
 import threading
 import urllib.error
 import urllib.request
 
 import numpy as np
 import pytest
+from evaluation.render_report import HEADLESS_FLAGS, browser_path
 from harness import tiny_random_cnn, write_image
 from PIL import Image
 
@@ -17,15 +17,6 @@ import foodvision as fv
 from foodvision.apps.serve import ModelServer
 
 NAMES = ["apple_pie", "ramen", "sushi", "pho"]
-BROWSER_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -77,14 +68,6 @@ def test_the_page_predicts_like_predict_files(served, tmp_path):
         assert response.read() == b"ok"
 
 
-def chromium_path():
-    return (
-        os.environ.get("FOODVISION_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-
-
 def require_browser():
     """Skip without a browser, unless ``FOODVISION_REQUIRE_BROWSER=1`` (CI) makes it a failure."""
     missing = []
@@ -92,7 +75,7 @@ def require_browser():
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing.append("playwright (pip install playwright)")
-    if not chromium_path():
+    if not browser_path():
         missing.append("Chromium (e.g. apt-get install chromium)")
     if missing:
         message = "the browser test needs " + " and ".join(missing)
@@ -110,7 +93,8 @@ def test_a_person_drops_a_photo_in_a_real_browser(served, tmp_path):
     photo = write_image(tmp_path / "dinner.png", np.asarray(Image.open(io.BytesIO(photo_bytes(3)))))
     [expected] = fv.predict_files(path, [photo], top_k=3)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=BROWSER_FLAGS)
+        flags = [f for f in HEADLESS_FLAGS if f != "--headless"]  # Playwright adds its own
+        browser = playwright.chromium.launch(executable_path=browser_path(), args=flags)
         try:
             page = browser.new_page()
             page.goto(server.url)

@@ -64,6 +64,8 @@ def test_tta_report_shows_both_numbers(capsys):
     mean = (model.predict_on_batch(x) + model.predict_on_batch(x[:, :, ::-1])) / 2
     assert report.tta["views"] == ["original", "flip"]
     assert report.tta["accuracy"] == pytest.approx(np.mean(mean.argmax(1) == labels))
+    true = np.clip(mean[np.arange(24), labels], 1e-7, 1)  # the loss clips at 1e-7
+    assert report.tta["loss"] == pytest.approx(-np.mean(np.log(true)), rel=1e-5)
     assert report.to_dict()["tta"]["accuracy"] == report.tta["accuracy"]
     assert "with test-time augmentation (original + flip)" in report.summary()
     assert fv.evaluate(model, (images, labels), list("abcd"), interpret=False).tta is None

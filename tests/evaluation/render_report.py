@@ -1,6 +1,6 @@
 """Render a saved report page to a PNG with headless Chromium, to look at its layout.
 
-Not a test (CI does not install a browser); a tool for people changing the report:
+Not a test; a tool for people changing the report:
 
     apt-get update && apt-get install -y chromium      # Debian
     python tests/evaluation/render_report.py runs/x/report /tmp/report.png
@@ -21,13 +21,29 @@ import tempfile
 from pathlib import Path
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Chromium without a display, a sandbox or any network of its own (this one has none)."""
+
+
+def browser_path() -> str | None:
+    """``$CHROMIUM``, else the first of :data:`BROWSERS` on PATH, else ``None``."""
+    candidates = [os.environ.get("CHROMIUM", "")] + [shutil.which(b) or "" for b in BROWSERS]
+    return next((c for c in candidates if c and Path(c).exists()), None)
 
 
 def find_browser() -> str:
-    candidates = [os.environ.get("CHROMIUM", "")] + [shutil.which(b) or "" for b in BROWSERS]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
+    found = browser_path()
+    if found:
+        return found
     sys.exit(
         "no Chromium found; install it (Debian: apt-get update && apt-get install -y "
         "chromium) or set CHROMIUM to the browser's path"
@@ -38,14 +54,7 @@ def render(page: Path, output: Path, width: int, height: int) -> None:
     with tempfile.TemporaryDirectory() as profile:
         command = [
             find_browser(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={profile}",
             f"--screenshot={output.resolve()}",
             f"--window-size={width},{height}",

@@ -20,6 +20,7 @@ from foodvision.base.shapes import model_num_classes
 from foodvision.evaluation.history import history_dict
 from foodvision.evaluation.metrics import (
     classification_metrics,
+    cross_entropy,
     labels_to_indices,
     to_probabilities,
 )
@@ -154,7 +155,7 @@ def predict_dataset(
         probs = to_probabilities(outputs, from_logits)
         if len(views) > 1:
             tta_probabilities.append(
-                to_probabilities(predict_tta(model, images, views), from_logits)
+                to_probabilities(predict_tta(model, images, views, outputs), from_logits)
             )
         if batches and progress.total is None:  # every batch but the last is this full
             progress.total = batches * len(images)
@@ -238,11 +239,10 @@ def _tta_summary(predictions: Predictions, views: Sequence[str]) -> dict[str, An
     """Accuracy and mean cross-entropy of the test-time augmentation probabilities."""
     probabilities = predictions.tta_probabilities
     labels = predictions.labels
-    picked = probabilities[np.arange(len(labels)), labels]
     return {
         "views": list(views),
         "accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
-        "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "loss": cross_entropy(labels, probabilities),
         "probabilities": probabilities,
     }
 

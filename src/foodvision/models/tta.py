@@ -73,8 +73,13 @@ def _zoom(images: np.ndarray) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(resized), dtype=np.float32)
 
 
-def predict_tta(model: Any, images: np.ndarray, views: Sequence[str]) -> np.ndarray:
+def predict_tta(
+    model: Any, images: np.ndarray, views: Sequence[str], original: Any = None
+) -> np.ndarray:
     """The mean of ``model.predict_on_batch`` over the views of one batch, as float32.
+
+    ``original``: the model's outputs on ``images`` when the caller has them already
+    (the ``"original"`` view is then not run again).
 
     Example:
         >>> class Mean:
@@ -85,7 +90,9 @@ def predict_tta(model: Any, images: np.ndarray, views: Sequence[str]) -> np.ndar
         [[3.0, 4.0]]
     """
     outputs = [
-        np.asarray(model.predict_on_batch(view), dtype=np.float32)
-        for view in tta_views(images, views)
+        np.asarray(original, dtype=np.float32)
+        if view == "original" and original is not None
+        else np.asarray(model.predict_on_batch(batch), dtype=np.float32)
+        for view, batch in zip(views, tta_views(images, views))
     ]
     return np.mean(outputs, axis=0)
