@@ -100,7 +100,7 @@ def test_16_bit_png_is_scaled_not_clipped(tmp_path):
 
 def test_16_bit_bmp_like_fallback_keeps_range():
     # Pillow's own I;16 -> RGB conversion clips; the fallback must scale instead.
-    from foodvision.data.checks import pil_to_rgb
+    from foodvision.data.image_formats import pil_to_rgb
 
     image = Image.fromarray(np.full((4, 4), 65535, np.uint16))
     assert pil_to_rgb(image).max() == 255
@@ -108,7 +108,7 @@ def test_16_bit_bmp_like_fallback_keeps_range():
     assert abs(int(pil_to_rgb(half)[0, 0, 0]) - 128) <= 1
 
 
-def test_listing_ignores_hidden_and_non_images(tmp_path):
+def test_listing_ignores_hidden_and_counts_non_images(tmp_path, caplog):
     for name in [
         "a.jpg",
         "b.PNG",
@@ -120,9 +120,13 @@ def test_listing_ignores_hidden_and_non_images(tmp_path):
     ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    found = [p.replace(str(tmp_path) + "/", "") for p in list_image_files(tmp_path)]
+    with caplog.at_level("INFO", logger="foodvision"):
+        found = [p.replace(str(tmp_path) + "/", "") for p in list_image_files(tmp_path)]
     assert found == ["a.jpg", "b.PNG", "sub/d.gif"]
-    assert is_image_file("x.webp") and not is_image_file("x.tiff")
+    assert "left out 2 files" in caplog.text and "1 .bak, 1 .txt" in caplog.text
+    for name in ["x.webp", "x.tiff", "IMG_1.HEIC", "x.heif", "x.avif", "x.jfif", "x.dng"]:
+        assert is_image_file(name), name
+    assert not is_image_file("x.json")
 
 
 def test_jpeg_sniffed_by_content_not_suffix(tmp_path):

@@ -85,3 +85,26 @@ def test_class_with_only_bad_files_is_an_error(make_folder_dataset):
     with pytest.raises(ValueError, match="no decodable training images for class"):
         with pytest.warns(UserWarning):
             fv.load_image_folder(root, validation_split=0.0)
+
+
+@pytest.mark.parametrize("cache", ["memory", False])
+def test_an_in_memory_cache_is_filled_by_the_check_and_streaming_reads_files(
+    make_folder_dataset, cache
+):
+    """With the cache in memory each file is decoded once, while loading; without, per epoch."""
+    root = make_folder_dataset(classes=("a", "b"), per_class=6)
+    write_bad_files(root / "a")
+    data = fv.load_image_folder(
+        root, image_size=(16, 16), batch_size=4, validation_split=0.0, test_split=0.0, cache=cache
+    )
+    assert len(data.skipped) == len(os.listdir(root / "a")) - 6  # bad files, with reasons
+    before = labels_and_means(data.train)
+    for folder in ("a", "b"):
+        for name in os.listdir(root / folder):
+            os.remove(root / folder / name)
+    if cache == "memory":
+        labels, means = labels_and_means(data.train)  # no file left to read
+        assert sorted(labels) == sorted(before[0]) and np.allclose(sorted(means), sorted(before[1]))
+    else:
+        with pytest.raises(Exception, match="(?i)no such file|not found"):
+            labels_and_means(data.train)

@@ -235,7 +235,7 @@ body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;padding:0 
 <h1>What food is this?</h1>
 <p>Model <code>{{TITLE}}</code>, classes: {{CLASSES}}.</p>
 <label id="drop">Drop a photo here, or click to choose one
-<input id="file" type="file" accept="image/*" hidden></label>
+<input id="file" type="file" accept="image/*,.heic,.heif,.avif" hidden></label>
 <p id="status"></p><p id="error"></p>
 <div id="result"></div>
 <div id="images"><img id="photo" alt="" hidden><img id="overlay" alt="Grad-CAM" hidden></div>

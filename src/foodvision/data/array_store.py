@@ -7,8 +7,10 @@ temporary file mapped in memory; with a cache folder, a ``.npy`` file there (mem
 on later loads, which then decode nothing). Decoding is the file check too: a file that
 does not decode is left out with its reason.
 
-JPEGs are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still covers the target
-size (Pillow's ``draft``), as the tf.data pipeline does.
+Files are read as a viewer shows them (:func:`foodvision.data.image_formats.open_upright`:
+EXIF orientation, colour profile to sRGB, HEIC and AVIF) and decoded at reduced scale
+when that still covers the target size with a margin (Pillow's ``draft`` for JPEG,
+``reduce`` for other formats).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -30,10 +33,12 @@ from PIL import Image
 from foodvision.base.files import write_text_atomic
 from foodvision.base.log import Progress
 from foodvision.base.system import memory_budget, usable_cores
-from foodvision.data.checks import CheckedImage, describe_error, pil_to_rgb
+from foodvision.data.checks import CheckedImage, describe_error
+from foodvision.data.image_formats import open_upright
 from foodvision.data.pipeline import AUTO_CACHE_FRACTION
 
-STORE_VERSION = 1
+STORE_VERSION = 2
+"""Stores written before version 2 hold pictures as stored, not upright."""
 
 
 @dataclass
@@ -41,15 +46,20 @@ class DecodedImages:
     """Images decoded into one array.
 
     Attributes:
-        images: ``(N, H, W, 3)`` uint8 array (possibly memory-mapped).
+        images: ``(N, H, W, 3)`` uint8 array (possibly memory-mapped); a ``tf.Tensor``
+            for the tf.data loader's store.
         row_of: Row of ``images`` for each decoded file's path.
         skipped: ``(path, reason)`` for the files that did not decode.
+        batches: How the splits are batched: ``"arrays"`` (the array loader's
+            :class:`~foodvision.data.array_split.ArraySplit`) or ``"tf"`` (a
+            ``tf.data.Dataset`` of the rows, the tf.data loader's in-memory cache).
 
     """
 
-    images: np.ndarray
+    images: Any
     row_of: dict[str, int]
     skipped: list[tuple[str, str]]
+    batches: str = "arrays"
 
 
 def resize_rgb(image: Image.Image, size: tuple[int, int], resize: str = "stretch") -> np.ndarray:
@@ -87,18 +97,14 @@ def resize_rgb(image: Image.Image, size: tuple[int, int], resize: str = "stretch
 def decode_file(
     checked: CheckedImage, size: tuple[int, int], resize: str = "stretch"
 ) -> np.ndarray:
-    """Decode one checked file (or its inline PNG) to ``uint8`` RGB at ``size``.
+    """Decode one checked file (or its inline PNG) to upright sRGB ``uint8`` at ``size``.
 
     Raises:
         OSError: The file's data do not decode (truncated or corrupt).
 
     """
     source = io.BytesIO(checked.inline_png) if checked.inline_png else checked.path
-    with Image.open(source) as image:
-        if image.format == "JPEG":
-            image.draft("RGB", (size[1], size[0]))
-        rgb = Image.fromarray(pil_to_rgb(image))
-    return resize_rgb(rgb, size, resize)
+    return resize_rgb(open_upright(source, size), size, resize)
 
 
 def _store_key(images: Sequence[CheckedImage], settings: tuple) -> str:

@@ -2,13 +2,17 @@
 
 Every file is decoded once up front: files that cannot be decoded are left out and
 reported with a reason, so that no batch ever fails in the middle of an epoch. JPEG,
-PNG and GIF files are checked with the same TensorFlow decoder that the pipeline uses;
-other formats (BMP, WebP, ...), which TensorFlow decodes wrongly or not at all, are
-decoded once with Pillow, converted to RGB and kept in memory as PNG bytes.
+PNG and GIF files are checked with the same TensorFlow decoder that the pipeline uses
+(a JPEG at 1/8 scale: the decoder still reads every block, in a fraction of the time);
+other formats (HEIC, AVIF, WebP, BMP, TIFF, ...) and files with a colour profile that
+is not sRGB are decoded once with Pillow (:func:`foodvision.data.image_formats.open_upright`:
+upright, in sRGB), shrunk to just cover the target size and kept in memory as PNG bytes.
+The header read also takes each file's EXIF orientation, which the pipeline applies.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -21,12 +25,38 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from foodvision.base.log import Progress
+from foodvision.base.log import Progress, get_logger
 from foodvision.base.system import usable_cores
 from foodvision.base.tf_runtime import tensorflow
+from foodvision.data.image_formats import (
+    cover_size,
+    exif_orientation,
+    heif_supported,
+    open_upright,
+    srgb_transform,
+    unreadable_format_reason,
+    upright_size,
+)
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-"""File name suffixes (lower case) that are treated as images; others are ignored."""
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".jfif",
+    ".png",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".avif",
+)
+"""File name suffixes (lower case) of images that are read."""
+
+RAW_EXTENSIONS = (".dng", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf", ".pef", ".srw")
+"""Camera raw suffixes: listed as images, then skipped with a reason (not silently)."""
 
 _TF_NATIVE_FORMATS = ("JPEG", "PNG", "GIF")
 
@@ -39,9 +69,14 @@ class CheckedImage:
         path: The file.
         height: Image height in pixels.
         width: Image width in pixels.
-        format: Pillow's name of the file format (``"JPEG"``, ``"PNG"``, ...).
-        inline_png: RGB PNG bytes for files that TensorFlow cannot decode natively,
-            else ``b""`` (the pipeline reads the file itself).
+        height: Image height in pixels, upright (after the EXIF orientation).
+        width: Image width in pixels, upright.
+        format: Pillow's name of the file format (``"JPEG"``, ``"PNG"``, ``"HEIF"``, ...).
+        inline_png: The picture decoded by Pillow (upright, sRGB, shrunk to cover the
+            target size) as RGB PNG bytes, for files that TensorFlow cannot decode as a
+            viewer shows them; else ``b""`` (the pipeline reads the file itself).
+        orientation: EXIF orientation tag (1-8) the pipeline applies after decoding the
+            file; always 1 with ``inline_png``, which is upright already.
 
     """
 
@@ -50,6 +85,7 @@ class CheckedImage:
     width: int
     format: str
     inline_png: bytes = b""
+    orientation: int = 1
 
 
 CHECK_PROGRESS_MIN = 500
@@ -57,44 +93,48 @@ CHECK_PROGRESS_MIN = 500
 
 
 def is_image_file(name: str) -> bool:
-    """Whether ``name`` looks like an image file: not hidden, with an image suffix.
+    """Whether ``name`` looks like an image file: not hidden, with an image or raw suffix.
 
     Example:
-        >>> is_image_file("cat.JPG"), is_image_file(".cat.jpg"), is_image_file("notes.txt")
-        (True, False, False)
+        >>> is_image_file("cat.JPG"), is_image_file("IMG_1.HEIC"), is_image_file("notes.txt")
+        (True, True, False)
 
     """
-    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
+    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS + RAW_EXTENSIONS)
 
 
 def list_image_files(directory: str | os.PathLike) -> list[str]:
     """Image files under ``directory`` (recursively), sorted, skipping hidden entries.
 
-    Hidden files and folders (names starting with ``.``) and files without an image
-    suffix are ignored. Symbolic links to folders are not followed.
+    Hidden files and folders (names starting with ``.``) are ignored. Other files
+    without an image suffix are left out with a log line that counts them by suffix.
+    Camera raw files are listed (the check then skips them with a reason). Symbolic
+    links to folders are not followed.
 
     Example:
         >>> list_image_files("photos/pizza")  # doctest: +SKIP
-        ['photos/pizza/1.jpg', 'photos/pizza/2.png']
+        ['photos/pizza/1.jpg', 'photos/pizza/2.heic']
 
     """
     found = []
+    others: dict[str, int] = {}
     for root, dirs, files in os.walk(directory):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(os.path.join(root, f) for f in files if is_image_file(f))
+        for name in files:
+            if is_image_file(name):
+                found.append(os.path.join(root, name))
+            elif not name.startswith("."):
+                suffix = os.path.splitext(name)[1].lower() or "no suffix"
+                others[suffix] = others.get(suffix, 0) + 1
+    if others:
+        counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(others.items()))
+        get_logger(__name__).info(
+            "left out %d files under %s that are not images (%s)",
+            sum(others.values()),
+            os.fspath(directory),
+            counts,
+        )
     return sorted(found)
-
-
-def pil_to_rgb(image: Image.Image) -> np.ndarray:
-    """Convert any Pillow image to an RGB uint8 array (16-bit scaled, not clipped)."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
-        gray = np.clip(np.rint(array * (255.0 / peak)), 0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=-1)
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    return np.asarray(image.convert("RGB"))
 
 
 def describe_error(error: BaseException) -> str:
@@ -113,8 +153,18 @@ def describe_error(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def _inspect(path: str) -> CheckedImage | str:
-    """Read the header (and decode non-native formats with Pillow); a reason on failure."""
+def _unsupported_suffix_reason(path: str) -> str | None:
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in RAW_EXTENSIONS:
+        return f"camera raw file ({suffix}): not supported; export it as JPEG, HEIC or PNG"
+    return None
+
+
+def _inspect(path: str, decode: bool, image_size: Sequence[int] | None) -> CheckedImage | str:
+    """Read the header (and decode with Pillow what TensorFlow cannot); a reason on failure."""
+    reason = _unsupported_suffix_reason(path)
+    if reason:
+        return reason
     try:
         data = Path(path).read_bytes()
     except PermissionError:
@@ -123,60 +173,89 @@ def _inspect(path: str) -> CheckedImage | str:
         return f"cannot read file: {err.strerror or describe_error(err)}"
     if not data:
         return "empty file (0 bytes)"
+    heif_supported()
+    image_format = "image"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            image_format = image.format or "unknown"
-            if image_format in _TF_NATIVE_FORMATS:
-                return CheckedImage(path, height, width, image_format)
-            rgb = pil_to_rgb(image)
+            with Image.open(io.BytesIO(data)) as image:
+                image_format = image.format or "unknown"
+                orientation = exif_orientation(image)
+                width, height = upright_size(*image.size, orientation)
+                native = image_format in _TF_NATIVE_FORMATS and srgb_transform(image) is None
+            if not decode or native:
+                return CheckedImage(path, height, width, image_format, orientation=orientation)
+            upright = open_upright(io.BytesIO(data), image_size)
+            if image_size is not None:
+                upright = upright.resize(
+                    cover_size(upright.width, upright.height, image_size), Image.BILINEAR
+                )
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return (
             f"image too large: exceeds Pillow's decompression-bomb limit of "
             f"{Image.MAX_IMAGE_PIXELS:,} pixels"
         )
     except Image.UnidentifiedImageError:
-        return "not an image: unrecognised file format"
+        return unreadable_format_reason(data[:16]) or "not an image: unrecognised file format"
     except Exception as err:  # noqa: BLE001 - undecodable data means the file is skipped
-        fmt = locals().get("image_format", "image")
-        return f"corrupt or truncated {fmt} data: {describe_error(err)}"
+        return f"corrupt or truncated {image_format} data: {describe_error(err)}"
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)
+    upright.save(buffer, format="PNG", compress_level=1)
     return CheckedImage(path, height, width, image_format, buffer.getvalue())
 
 
-def _native_decode_failures(paths: Sequence[str]) -> list[int]:
-    """Find the indices of ``paths`` that TensorFlow's decoder rejects, in parallel."""
-    if not paths:
+CHECK_JPEG_RATIO = 8
+"""JPEGs are check-decoded at 1/8 scale: every entropy-coded block is still read (so a
+truncated or corrupt file still fails) but the inverse DCT and colour conversion shrink
+64-fold."""
+
+
+def _check_decode(data: Any, is_jpeg: Any) -> Any:
+    """Decode for the check: JPEG at 1/8 scale, anything else whole."""
+    tf = tensorflow()
+
+    return tf.cond(
+        is_jpeg,
+        lambda: tf.io.decode_jpeg(data, channels=3, ratio=CHECK_JPEG_RATIO),
+        lambda: tf.io.decode_image(data, channels=3, expand_animations=False),
+    )
+
+
+def _native_decode_failures(images: Sequence[CheckedImage]) -> list[int]:
+    """Find the indices of ``images`` that TensorFlow's decoder rejects, in parallel."""
+    if not images:
         return []
     tf = tensorflow()
 
-    def decode(index: Any, path: Any) -> tuple[Any, Any]:
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    def decode(index: Any, path: Any, is_jpeg: Any) -> tuple[Any, Any]:
+        image = _check_decode(tf.io.read_file(path), is_jpeg)
         return index, tf.shape(image)  # a data dependency, so the decode always runs
 
+    slices = (
+        np.arange(len(images)),
+        [i.path for i in images],
+        np.asarray([i.format == "JPEG" for i in images]),
+    )
     dataset = (
-        tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), list(paths)))
+        tf.data.Dataset.from_tensor_slices(slices)
         .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
         .ignore_errors()
         .batch(256)
     )
-    decoded = np.zeros(len(paths), dtype=bool)
-    with Progress("decoding to check", total=len(paths), min_total=CHECK_PROGRESS_MIN) as progress:
+    decoded = np.zeros(len(images), dtype=bool)
+    with Progress("decoding to check", total=len(images), min_total=CHECK_PROGRESS_MIN) as progress:
         for indices, _ in dataset:
             decoded[indices.numpy()] = True
             progress.add(len(indices))
     return np.flatnonzero(~decoded).tolist()
 
 
-def _native_decode_error(checked: CheckedImage) -> str:
+def native_decode_error(checked: CheckedImage) -> str:
+    """Why TensorFlow cannot decode a checked file (it is decoded again to find out)."""
     tf = tensorflow()
 
     try:
-        data = tf.io.read_file(checked.path)
-        tf.io.decode_image(data, channels=3, expand_animations=False)
+        _check_decode(tf.io.read_file(checked.path), tf.constant(checked.format == "JPEG"))
     except (tf.errors.OpError, OSError) as err:
         return f"corrupt or truncated {checked.format} data: {describe_error(err)}"
     return f"{checked.format} data could not be decoded"
@@ -201,20 +280,33 @@ def check_image(path: str) -> CheckedImage | str:
 
 
 def check_images(
-    paths: Sequence[str], num_workers: int | None = None, *, decode: bool = True
+    paths: Sequence[str],
+    num_workers: int | None = None,
+    *,
+    decode: bool = True,
+    image_size: Sequence[int] | None = None,
+    native_decode: bool = True,
 ) -> tuple[list[CheckedImage | None], list[tuple[str, str]]]:
     """Check many files: headers in threads, then a parallel decode of every image.
 
     JPEG, PNG and GIF files are decoded with TensorFlow's decoder (the one the pipeline
-    uses), all of them in parallel inside tf.data; other formats are decoded once with
-    Pillow and kept as RGB PNG bytes.
+    uses; JPEG at 1/8 scale), all of them in parallel inside tf.data; other formats, and
+    files whose colour profile is not sRGB, are decoded once with Pillow (upright, in
+    sRGB) and kept as RGB PNG bytes.
 
     Args:
         paths: Files to check.
         num_workers: Threads for reading headers; defaults to the usable CPU cores.
-        decode: Decode the JPEG, PNG and GIF files with TensorFlow too. The array
-            loader passes ``False``: it decodes every file with Pillow next, and that
-            decode is its check.
+        decode: Decode the files too. The array loader, ``predict`` and ``serve`` pass
+            ``False`` (headers only): they decode every file with Pillow next, and that
+            decode is their check.
+        image_size: ``(height, width)`` the images will be resized to: the pictures kept
+            as PNG bytes are stored at the smallest size that covers it (default: whole).
+        native_decode: With ``decode``, decode the JPEG, PNG and GIF files here too.
+            ``False`` leaves that decode to the caller, who must then leave out and
+            report the files that fail: the tf.data loader with an in-memory cache
+            decodes them once, into its cache
+            (:func:`foodvision.data.pipeline.decode_files_to_array`).
 
     Returns:
         ``(checked, skipped)``: ``checked[i]`` is the :class:`CheckedImage` of
@@ -233,15 +325,16 @@ def check_images(
         ) as progress,
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
-        for result in pool.map(_inspect, paths, chunksize=64):
+        inspect = functools.partial(_inspect, decode=decode, image_size=image_size)
+        for result in pool.map(inspect, paths, chunksize=64):
             results.append(result)
             progress.add(1)
     native = [i for i, r in enumerate(results) if isinstance(r, CheckedImage) and not r.inline_png]
-    if not decode:
+    if not (decode and native_decode):
         native = []
-    for failed in _native_decode_failures([paths[i] for i in native]):
+    for failed in _native_decode_failures([results[i] for i in native]):
         index = native[failed]
-        results[index] = _native_decode_error(results[index])
+        results[index] = native_decode_error(results[index])
     checked = [r if isinstance(r, CheckedImage) else None for r in results]
     skipped = [(p, r) for p, r in zip(paths, results) if isinstance(r, str)]
     return checked, skipped

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from foodvision.base.checks import check_fraction, unknown_name_message
-from foodvision.data.checks import list_image_files
+from foodvision.data.checks import IMAGE_EXTENSIONS, list_image_files
 from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
     build_image_data,
@@ -112,7 +112,7 @@ def load_image_folder(
         if not found:
             raise ValueError(
                 f"class folder {os.path.join(root, name)!r} has no image files "
-                f"(looked for .jpg, .jpeg, .png, .bmp, .gif, .webp); add images or remove it"
+                f"(looked for {', '.join(IMAGE_EXTENSIONS)}); add images or remove it"
             )
         paths.extend(found)
         labels.extend([label] * len(found))

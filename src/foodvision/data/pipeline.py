@@ -1,14 +1,17 @@
-"""The tf.data input pipeline: decode, resize, cache, shuffle, batch, augment, prefetch.
+"""The tf.data input pipeline: decode, turn upright, resize, cache, shuffle, batch, augment.
 
 The pipeline runs in TensorFlow's tf.data runtime whatever the Keras backend is; its
 batches feed ``model.fit`` on JAX, TensorFlow and PyTorch alike.
 
 Order of the stages for a training split::
 
-    files -> [shuffle files if not cached] -> decode + resize (parallel) -> cache
-          -> [shuffle images if cached] -> batch -> augment (optional) -> prefetch
+    files -> [shuffle files if not cached] -> decode + EXIF turn + resize (parallel)
+          -> cache -> [shuffle images if cached] -> batch -> augment (optional) -> prefetch
 
-With a cache, the second and later epochs never decode again.
+With a cache, the second and later epochs never decode again. When the cache is in
+memory, the loaders go one step further: :func:`decode_files_to_array` decodes every
+file once while loading (that decode is the file check), and the splits are
+:func:`make_array_dataset` pipelines over the decoded images.
 """
 
 from __future__ import annotations
@@ -200,11 +203,59 @@ def decode_file(
     return image
 
 
+def _orientation_op(orientation: int) -> Callable[[Any], Any]:
+    """The tensor op that turns a stored picture upright for one EXIF orientation tag."""
+    tf = tensorflow()
+
+    ops: dict[int, Callable[[Any], Any]] = {
+        2: lambda x: tf.reverse(x, [1]),
+        3: lambda x: tf.reverse(x, [0, 1]),
+        4: lambda x: tf.reverse(x, [0]),
+        5: lambda x: tf.transpose(x, [1, 0, 2]),
+        6: lambda x: tf.reverse(tf.transpose(x, [1, 0, 2]), [1]),
+        7: lambda x: tf.reverse(tf.transpose(x, [1, 0, 2]), [0, 1]),
+        8: lambda x: tf.reverse(tf.transpose(x, [1, 0, 2]), [0]),
+    }
+    return ops.get(orientation, lambda x: x)
+
+
+def orient_image(image: Any, orientation: Any, present: frozenset[int] | None = None) -> Any:
+    """Turn a decoded ``(H, W, 3)`` tensor upright for its EXIF orientation tag (1-8).
+
+    The same turns as :func:`foodvision.data.image_formats.orient_array` (Pillow's
+    ``exif_transpose``), as tensor ops inside the pipeline.
+
+    Args:
+        image: The picture as stored in the file.
+        orientation: Its tag, a scalar ``int32`` tensor.
+        present: The tags the dataset holds: only their branches are built (``{1}``
+            builds none). ``None`` builds all eight.
+
+    Example:
+        >>> orient_image(tf.zeros((2, 3, 3)), tf.constant(6)).shape  # doctest: +SKIP
+        TensorShape([3, 2, 3])
+
+    """
+    tf = tensorflow()
+
+    tags = sorted(present) if present is not None else list(range(1, 9))
+    if tags == [1]:
+        return image
+    if len(tags) == 1:
+        return _orientation_op(tags[0])(image)
+    ops = {tag: _orientation_op(tag) for tag in tags}
+
+    def branch(tag: int) -> Callable[[], Any]:
+        op = ops.get(tag, ops[tags[0]])  # tags not in the dataset never run
+        return lambda: op(image)
+
+    return tf.switch_case(tf.cast(orientation, tf.int32) - 1, [branch(t) for t in range(1, 9)])
+
+
 def _cache_key(images: Sequence[CheckedImage], settings: tuple) -> str:
     digest = hashlib.sha256(repr(settings).encode())
     for image in images:
-        digest.update(image.path.encode())
-        digest.update(b"\0")
+        digest.update(f"{image.path}\0{image.orientation}\0".encode())
         if image.inline_png:
             digest.update(hashlib.sha256(image.inline_png).digest())
     return digest.hexdigest()[:16]
@@ -281,33 +332,19 @@ def make_file_dataset(
     """
     tf = tensorflow()
 
-    if resize not in RESIZE_MODES:
-        raise ValueError(f"unknown resize mode {resize!r}; choose one of {', '.join(RESIZE_MODES)}")
     check_int("batch_size", batch_size, 1)
     image_size = validate_image_size(image_size)
-    ratios = [jpeg_ratio(i, image_size) if jpeg_downscale else 1 for i in images]
-    slices = (
-        [i.path for i in images],
-        [i.inline_png for i in images],
-        np.asarray([_JPEG_RATIOS.index(r) for r in ratios], dtype=np.int32),
-        np.asarray(labels, dtype=np.int32),
+    slices, load = _file_decoder(
+        images, image_size, resize, interpolation, antialias, jpeg_downscale
     )
-    dataset = tf.data.Dataset.from_tensor_slices(slices)
+    dataset = tf.data.Dataset.from_tensor_slices((*slices, np.asarray(labels, dtype=np.int32)))
     resolved_cache = resolve_cache(cache, len(images), image_size)
     if shuffle and resolved_cache is None:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-
-    any_inline = any(i.inline_png for i in images)
-    ratio_indices = frozenset(slices[2].tolist())
-
-    def load(path: Any, inline_png: Any, ratio_index: Any, label: Any) -> tuple[Any, Any]:
-        image = decode_file(
-            path, inline_png, ratio_index, any_inline=any_inline, ratio_indices=ratio_indices
-        )
-        return resize_image(image, image_size, resize, interpolation, antialias), label
-
-    dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-    settings = (name, image_size, resize, interpolation, antialias, jpeg_downscale)
+    dataset = dataset.map(
+        lambda *row: (load(*row[:-1]), row[-1]), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    settings = (name, image_size, resize, interpolation, antialias, jpeg_downscale, "upright")
     return _finish(
         dataset,
         cache=resolved_cache,
@@ -318,6 +355,98 @@ def make_file_dataset(
         batch_size=batch_size,
         augment=augment,
     )
+
+
+def _file_decoder(
+    images: Sequence[CheckedImage],
+    image_size: tuple[int, int],
+    resize: str,
+    interpolation: str,
+    antialias: bool,
+    jpeg_downscale: bool,
+) -> tuple[tuple[Any, ...], Callable[..., Any]]:
+    """The per-file tensors and the function that decodes, turns upright and resizes one."""
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"unknown resize mode {resize!r}; choose one of {', '.join(RESIZE_MODES)}")
+    ratios = [jpeg_ratio(i, image_size) if jpeg_downscale else 1 for i in images]
+    slices = (
+        [i.path for i in images],
+        [i.inline_png for i in images],
+        np.asarray([_JPEG_RATIOS.index(r) for r in ratios], dtype=np.int32),
+        np.asarray([i.orientation for i in images], dtype=np.int32),
+    )
+    any_inline = any(i.inline_png for i in images)
+    ratio_indices = frozenset(slices[2].tolist())
+    orientations = frozenset(slices[3].tolist())
+
+    def load(path: Any, inline_png: Any, ratio_index: Any, orientation: Any) -> Any:
+        image = decode_file(
+            path, inline_png, ratio_index, any_inline=any_inline, ratio_indices=ratio_indices
+        )
+        image = orient_image(image, orientation, orientations)
+        return resize_image(image, image_size, resize, interpolation, antialias)
+
+    return slices, load
+
+
+def decode_files_to_array(
+    images: Sequence[CheckedImage],
+    image_size: Sequence[int],
+    *,
+    resize: str = "stretch",
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+    jpeg_downscale: bool = True,
+    name: str = "images",
+) -> tuple[Any, list[int]]:
+    """Decode every file once, as :func:`make_file_dataset` would, into one ``uint8`` tensor.
+
+    The decode runs in parallel inside tf.data, with the pipeline's own decode, EXIF
+    turn and resize; a file that fails to decode is left out instead of stopping the
+    pass. This is how the tf.data loader checks JPEG, PNG and GIF files when its cache
+    is in memory: the check's decode fills the cache, so no file is decoded twice.
+
+    Args:
+        images: Files from :func:`foodvision.data.checks.check_images`.
+        image_size: ``(height, width)`` of the output images.
+        resize: One of :data:`RESIZE_MODES`.
+        interpolation: Resize method name (see :func:`resize_image`).
+        antialias: Low-pass filter when shrinking.
+        jpeg_downscale: Decode large JPEGs at reduced scale (see :func:`jpeg_ratio`).
+        name: What is decoded, for the progress line.
+
+    Returns:
+        ``(decoded, failed)``: a ``(D, H, W, 3)`` ``tf.Tensor`` of the files that decoded,
+        in input order, and the indices of the files that did not.
+
+    Example:
+        >>> decoded, failed = decode_files_to_array(checked, (64, 64))  # doctest: +SKIP
+
+    """
+    from foodvision.base.log import Progress
+
+    tf = tensorflow()
+
+    image_size = validate_image_size(image_size)
+    if not images:
+        return tf.zeros((0, *image_size, 3), tf.uint8), []
+    slices, load = _file_decoder(
+        images, image_size, resize, interpolation, antialias, jpeg_downscale
+    )
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((np.arange(len(images)), *slices))
+        .map(lambda index, *row: (index, load(*row)), num_parallel_calls=tf.data.AUTOTUNE)
+        .ignore_errors()
+        .batch(64)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    batches, decoded = [], np.zeros(len(images), dtype=bool)
+    with Progress(f"decoding the {name}", total=len(images), min_total=500) as progress:
+        for indices, batch in dataset:  # in input order: tf.data maps deterministically
+            batches.append(batch)
+            decoded[indices.numpy()] = True
+            progress.add(len(batch))
+    return tf.concat(batches, axis=0), np.flatnonzero(~decoded).tolist()
 
 
 def make_array_dataset(
@@ -332,7 +461,7 @@ def make_array_dataset(
     """Build the batched ``tf.data.Dataset`` for images already in memory.
 
     Args:
-        images: ``uint8`` array ``(N, H, W, 3)``.
+        images: ``uint8`` array or ``tf.Tensor`` ``(N, H, W, 3)``.
         labels: ``int`` array ``(N,)``.
         batch_size: Images per batch.
         shuffle: Reshuffle every epoch, seeded by ``seed``.
@@ -350,9 +479,10 @@ def make_array_dataset(
     """
     tf = tensorflow()
 
-    images = np.asarray(images)
+    if not tf.is_tensor(images):  # a tensor (the loaders' decoded store) is used as it is
+        images = np.asarray(images)
     labels = np.asarray(labels, dtype=np.int32)
-    if images.ndim != 4 or images.shape[-1] != 3 or len(images) != len(labels):
+    if len(images.shape) != 4 or images.shape[-1] != 3 or len(images) != len(labels):
         raise ValueError(
             f"expected images (N, H, W, 3) and N labels, got {images.shape} and {labels.shape}"
         )

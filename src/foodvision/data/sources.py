@@ -76,20 +76,30 @@ def array_cache(cache: Any) -> str | None:
 
 
 def check_labelled_files(
-    paths: Sequence[str], labels: Sequence[int], *, decode: bool = True
+    paths: Sequence[str],
+    labels: Sequence[int],
+    *,
+    decode: bool = True,
+    image_size: Sequence[int] | None = None,
+    native_decode: bool = True,
 ) -> tuple[list[CheckedImage], list[int], list[tuple[str, str]]]:
     """Check files and drop the ones that cannot be decoded.
 
     Args:
         paths: Files.
         labels: Their labels.
-        decode: Decode with TensorFlow too (see :func:`check_images`).
+        decode: Decode them too (see :func:`check_images`).
+        image_size: Target size, for the pictures kept in memory (see :func:`check_images`).
+        native_decode: Decode JPEG, PNG and GIF files with TensorFlow (see
+            :func:`check_images`).
 
     Returns:
         ``(images, labels, skipped)`` for the files that decode, and ``(path, reason)``
         for the others.
     """
-    checked, skipped = check_images(list(paths), decode=decode)
+    checked, skipped = check_images(
+        list(paths), decode=decode, image_size=image_size, native_decode=native_decode
+    )
     keep = [i for i, c in enumerate(checked) if c is not None]
     return [checked[i] for i in keep], [int(labels[i]) for i in keep], skipped
 
@@ -103,19 +113,68 @@ def load_checked_files(
     name: str,
     options: dict[str, Any],
 ) -> tuple[list[CheckedImage], list[int], list[tuple[str, str]], Any]:
-    """Check files for the ``loader``; the array loader also decodes them into a store.
+    """Check files for the ``loader``; decode them into a store where the loader keeps one.
+
+    The array loader decodes every file with Pillow into its store. The tf.data loader
+    whose cache is in memory (``cache="auto"`` when the images fit, ``True``,
+    ``"memory"``) decodes every file once with the pipeline's own decode, and that
+    decode is both the check and the cache (:func:`decode_files_to_array`); with a
+    cache folder or no cache it checks the files and its epochs decode them.
 
     Returns:
         ``(images, labels, skipped, decoded)``: ``decoded`` is the
-        :class:`~foodvision.data.array_store.DecodedImages` of the array loader, else
-        ``None``.
+        :class:`~foodvision.data.array_store.DecodedImages` of the files that decoded,
+        or ``None`` when the epochs decode the files themselves.
     """
+    from foodvision.data.pipeline import resolve_cache, validate_image_size
+
     arrays = loader == "arrays"
-    images, labels, skipped = check_labelled_files(paths, labels, decode=not arrays)
-    if not arrays:
+    image_size = validate_image_size(image_size)
+    cache = resolve_cache(options.get("cache", "auto"), len(paths), image_size)
+    in_memory = not arrays and cache == ""
+    images, labels, skipped = check_labelled_files(
+        paths, labels, decode=not arrays, image_size=image_size, native_decode=not in_memory
+    )
+    if in_memory:
+        decoded = _decode_with_the_pipeline(images, image_size, name, options)
+    elif not arrays:
         return images, labels, skipped, None
+    else:
+        decoded = _decode_with_pillow(images, image_size, name, options)
+    keep = [i for i, image in enumerate(images) if image.path in decoded.row_of]
+    images, labels = [images[i] for i in keep], [labels[i] for i in keep]
+    return images, labels, skipped + decoded.skipped, decoded
+
+
+def _decode_with_the_pipeline(
+    images: list[CheckedImage], image_size: tuple[int, int], name: str, options: dict[str, Any]
+) -> Any:
+    """The tf.data loader's in-memory store: one decode per file, failures with reasons."""
+    from foodvision.data.array_store import DecodedImages
+    from foodvision.data.checks import native_decode_error
+    from foodvision.data.pipeline import decode_files_to_array
+
+    decode_options = {
+        key: options[key]
+        for key in ("resize", "interpolation", "antialias", "jpeg_downscale")
+        if key in options
+    }
+    tensor, failed = decode_files_to_array(images, image_size, name=name, **decode_options)
+    bad = set(failed)
+    kept = [image for i, image in enumerate(images) if i not in bad]
+    return DecodedImages(
+        tensor,
+        {image.path: row for row, image in enumerate(kept)},
+        [(images[i].path, native_decode_error(images[i])) for i in failed],
+        batches="tf",
+    )
+
+
+def _decode_with_pillow(
+    images: list[CheckedImage], image_size: tuple[int, int], name: str, options: dict[str, Any]
+) -> Any:
+    """The array loader's store (:func:`foodvision.data.array_store.decode_images`)."""
     from foodvision.data.array_store import decode_images
-    from foodvision.data.pipeline import validate_image_size
 
     unknown = sorted(set(options) - set(_ARRAY_OPTIONS))
     if unknown:
@@ -123,16 +182,13 @@ def load_checked_files(
             f"{', '.join(unknown)} belong to the tf.data pipeline (loader='tf'); the array "
             f"loader takes {', '.join(_ARRAY_OPTIONS)}"
         )
-    decoded = decode_images(
+    return decode_images(
         images,
-        validate_image_size(image_size),
+        image_size,
         resize=options.get("resize", "stretch"),
         cache=array_cache(options.get("cache", "auto")),
         name=name,
     )
-    keep = [i for i, image in enumerate(images) if image.path in decoded.row_of]
-    images, labels = [images[i] for i in keep], [labels[i] for i in keep]
-    return images, labels, skipped + decoded.skipped, decoded
 
 
 def carve_split(
@@ -171,8 +227,9 @@ def build_image_data(
         image_size: ``(height, width)``.
         batch_size: Images per batch.
         seed: Shuffle seed of the training split.
-        decoded: The array loader's stores (:func:`load_checked_files`): the splits are
-            then :class:`~foodvision.data.array_split.ArraySplit` batches of them.
+        decoded: The stores of :func:`load_checked_files`: the splits are then batches
+            of their rows (:class:`~foodvision.data.array_split.ArraySplit` for the
+            array loader, a ``tf.data.Dataset`` for the tf.data loader).
         **pipeline_options: Passed to :func:`make_file_dataset` (cache, resize, ...).
 
     Raises:
@@ -203,7 +260,13 @@ def build_image_data(
             datasets[name] = None
         elif decoded:
             datasets[name] = _array_split(
-                images, labels, decoded, batch_size, name == "train", seed
+                images,
+                labels,
+                decoded,
+                batch_size,
+                name == "train",
+                seed,
+                pipeline_options.get("augment"),
             )
         else:
             from foodvision.data.pipeline import make_file_dataset
@@ -241,12 +304,29 @@ def _array_split(
     batch_size: int,
     shuffle: bool,
     seed: int,
+    augment: Any = None,
 ) -> Any:
-    """The split's rows in the store that decoded its files (one store per split)."""
+    """The split's rows in the store that decoded its files (one store per split).
+
+    A store of the array loader gives an :class:`ArraySplit`; one of the tf.data
+    loader gives a ``tf.data.Dataset`` of those rows (:func:`make_array_dataset`).
+    """
     from foodvision.data.array_split import ArraySplit
 
     store = next(d for d in decoded if images[0].path in d.row_of)
     rows = [store.row_of[image.path] for image in images]
+    if store.batches == "tf":
+        from foodvision.base.tf_runtime import tensorflow
+        from foodvision.data.pipeline import make_array_dataset
+
+        return make_array_dataset(
+            tensorflow().gather(store.images, rows),
+            np.asarray(labels, np.int32),
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            augment=augment,
+        )
     return ArraySplit(
         store.images,
         np.asarray(labels, np.int32),
