@@ -306,7 +306,7 @@ def check_images(
             ``False`` leaves that decode to the caller, who must then leave out and
             report the files that fail: the tf.data loader with an in-memory cache
             decodes them once, into its cache
-            (:func:`foodvision.data.pipeline.decode_files_to_array`).
+            (:func:`foodvision.data.pipeline.decode_files_to_tensor`).
 
     Returns:
         ``(checked, skipped)``: ``checked[i]`` is the :class:`CheckedImage` of

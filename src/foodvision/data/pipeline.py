@@ -9,7 +9,7 @@ Order of the stages for a training split::
           -> cache -> [shuffle images if cached] -> batch -> augment (optional) -> prefetch
 
 With a cache, the second and later epochs never decode again. When the cache is in
-memory, the loaders go one step further: :func:`decode_files_to_array` decodes every
+memory, the loaders go one step further: :func:`decode_files_to_tensor` decodes every
 file once while loading (that decode is the file check), and the splits are
 :func:`make_array_dataset` pipelines over the decoded images.
 """
@@ -389,7 +389,7 @@ def _file_decoder(
     return slices, load
 
 
-def decode_files_to_array(
+def decode_files_to_tensor(
     images: Sequence[CheckedImage],
     image_size: Sequence[int],
     *,
@@ -420,7 +420,7 @@ def decode_files_to_array(
         in input order, and the indices of the files that did not.
 
     Example:
-        >>> decoded, failed = decode_files_to_array(checked, (64, 64))  # doctest: +SKIP
+        >>> decoded, failed = decode_files_to_tensor(checked, (64, 64))  # doctest: +SKIP
 
     """
     from foodvision.base.log import Progress

@@ -118,7 +118,8 @@ def load_checked_files(
     The array loader decodes every file with Pillow into its store. The tf.data loader
     whose cache is in memory (``cache="auto"`` when the images fit, ``True``,
     ``"memory"``) decodes every file once with the pipeline's own decode, and that
-    decode is both the check and the cache (:func:`decode_files_to_array`); with a
+    decode is both the check and the cache
+    (:func:`foodvision.data.pipeline.decode_files_to_tensor`); with a
     cache folder or no cache it checks the files and its epochs decode them.
 
     Returns:
@@ -152,14 +153,14 @@ def _decode_with_the_pipeline(
     """The tf.data loader's in-memory store: one decode per file, failures with reasons."""
     from foodvision.data.array_store import DecodedImages
     from foodvision.data.checks import native_decode_error
-    from foodvision.data.pipeline import decode_files_to_array
+    from foodvision.data.pipeline import decode_files_to_tensor
 
     decode_options = {
         key: options[key]
         for key in ("resize", "interpolation", "antialias", "jpeg_downscale")
         if key in options
     }
-    tensor, failed = decode_files_to_array(images, image_size, name=name, **decode_options)
+    tensor, failed = decode_files_to_tensor(images, image_size, name=name, **decode_options)
     bad = set(failed)
     kept = [image for i, image in enumerate(images) if i not in bad]
     return DecodedImages(
