@@ -128,10 +128,13 @@ def list_image_files(directory: str | os.PathLike) -> list[str]:
                 others[suffix] = others.get(suffix, 0) + 1
     if others:
         counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(others.items()))
+        total = sum(others.values())
         get_logger(__name__).info(
-            "left out %d files under %s that are not images (%s)",
-            sum(others.values()),
+            "left out %d %s under %s that %s (%s)",
+            total,
+            "file" if total == 1 else "files",
             os.fspath(directory),
+            "is not an image" if total == 1 else "are not images",
             counts,
         )
     return sorted(found)
