@@ -126,31 +126,6 @@ def upright_size(width: int, height: int, orientation: int) -> tuple[int, int]:
     return (height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)
 
 
-def orient_array(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Turn a stored ``(H, W, C)`` array upright for its orientation tag (NumPy).
-
-    Example:
-        >>> orient_array(np.arange(6).reshape(2, 3, 1), 6)[..., 0].tolist()
-        [[3, 0], [4, 1], [5, 2]]
-
-    """
-    if orientation == 2:
-        return image[:, ::-1]
-    if orientation == 3:
-        return image[::-1, ::-1]
-    if orientation == 4:
-        return image[::-1]
-    if orientation == 5:
-        return image.swapaxes(0, 1)
-    if orientation == 6:
-        return np.rot90(image, -1)
-    if orientation == 7:
-        return np.rot90(image, 2).swapaxes(0, 1)
-    if orientation == 8:
-        return np.rot90(image, 1)
-    return image
-
-
 def pil_to_rgb(image: Image.Image) -> np.ndarray:
     """Convert any Pillow image to an RGB uint8 array (16-bit scaled, not clipped)."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):

@@ -222,8 +222,8 @@ def _orientation_op(orientation: int) -> Callable[[Any], Any]:
 def orient_image(image: Any, orientation: Any, present: frozenset[int] | None = None) -> Any:
     """Turn a decoded ``(H, W, 3)`` tensor upright for its EXIF orientation tag (1-8).
 
-    The same turns as :func:`foodvision.data.image_formats.orient_array` (Pillow's
-    ``exif_transpose``), as tensor ops inside the pipeline.
+    The same turns as Pillow's ``ImageOps.exif_transpose`` (which
+    :func:`foodvision.data.image_formats.open_upright` applies), as tensor ops.
 
     Args:
         image: The picture as stored in the file.
