@@ -3,6 +3,7 @@
 python examples/run_study.py                                  # built-in data, quick
 python examples/run_study.py --data path/to/food-101 --steps 1,3,5 --profile full
 python examples/run_study.py --epochs 2 --image-size 32       # a smoke test
+python examples/run_study.py --data path/to/food-101 --seeds 5  # 5 seeds, paired comparisons
 """
 
 import argparse
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="override every step's epochs")
     parser.add_argument("--image-size", type=int, help="override every step's image size")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per step (default 1)")
     args = parser.parse_args()
     profile = fv.PROFILES[args.profile]
     if args.epochs:  # a custom profile: the study's plan stays the same, only smaller
@@ -43,7 +45,9 @@ def main() -> None:
             profile, scratch_image_size=args.image_size, transfer_image_size=args.image_size
         )
     steps = [int(s) for s in args.steps.split(",")]
-    result = fv.run_study(args.data, steps=steps, out_dir=args.out, profile=profile, seed=args.seed)
+    result = fv.run_study(
+        args.data, steps=steps, out_dir=args.out, profile=profile, seed=args.seed, seeds=args.seeds
+    )
     for step in result.summary["steps"]:
         print(f"step {step['step']}: {step['model']:<16} {step['test_accuracy']:.1%}")
     print(f"study page: {result.page}")

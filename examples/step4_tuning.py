@@ -1,10 +1,12 @@
 """Step 4: tune the step-3 model with KerasTuner, then retrain it with the best choices.
 
-The search covers depth, filters, dense units, dropout rates, learning rate and
-augmentation strength; the trials table, the best hyperparameters and a plot of the
-trial scores are saved under ``--out``/tuning.
+The search covers learning rate, weight decay, label smoothing, augmentation strength,
+width, batch normalisation, head and dropout (``fv.DEFAULT_SEARCH_SPACE``); each trial
+trains as long as the retraining (``--trial-epochs``, default ``--epochs``), is scored by
+its last epochs, and the best two train again on a second seed. The trials table, the
+chosen hyperparameters and a plot of the trial scores are saved under ``--out``/tuning.
 
-    python examples/step4_tuning.py --tuner hyperband --trial-epochs 10
+    python examples/step4_tuning.py --trials 8 --epochs 30
 """
 
 import argparse
@@ -18,20 +20,21 @@ def main() -> None:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--tuner", choices=("bayesian", "hyperband"), default="bayesian")
     extra.add_argument("--trials", type=int, default=4)
-    extra.add_argument("--trial-epochs", type=int, default=3)
+    extra.add_argument("--trial-epochs", type=int, default=None)
     args = parse_args(__doc__, epochs=15, image_size=64, out="runs/step4_tuning", parents=(extra,))
     data = load(args)
     search = fv.tune_cnn(
         data,
         tuner=args.tuner,
         max_trials=args.trials,
-        epochs=args.trial_epochs,
+        epochs=args.trial_epochs or args.epochs,
+        schedule="cosine",
         directory=args.out / "tuner",
         seed=args.seed,
     )
     search.save(args.out / "tuning")
     print(
-        f"best hyperparameters (validation accuracy {search.best_score:.1%}): "
+        f"chosen hyperparameters (mean validation score {search.best_score:.1%}): "
         f"{search.best_hyperparameters}"
     )
     model = fv.build_model(  # the model's options; the training settings go to fv.train
@@ -40,15 +43,14 @@ def main() -> None:
         input_shape=(*data.image_size, 3),
         **search.architecture,
     )
-    history = fv.train(
+    history = fv.train(  # learning rate, weight decay, label smoothing, augmentation
         model,
         data,
         epochs=args.epochs,
-        learning_rate=search.training.get("learning_rate", 1e-3),
         schedule="cosine",
-        augmentation=search.training.get("augmentation", "standard"),
         checkpoint_dir=args.out / "checkpoint",
         seed=args.seed,
+        **search.training,
     )
     save_report(model, data, history, args.out)
 

@@ -2,8 +2,8 @@
 
 The subprocess makes ``import tensorflow`` fail (as on a machine set up for JAX alone),
 then loads a Food-101 folder (the array loader is picked for lack of TensorFlow), trains
-with augmentation on the device, evaluates, and runs the five study steps, VGG16 fine-tuning
-included, on a tiny profile.
+with augmentation on the device, evaluates, and runs a study step of each kind (from
+scratch, search, VGG16 fine-tuning) on a tiny profile.
 """
 
 import os
@@ -38,10 +38,10 @@ data = fv.load_synthetic(image_size=(40, 40), train_per_class=12, val_per_class=
                          test_per_class=4, batch_size=8)
 profile = fv.StudyProfile(
     "tiny", scratch_image_size=32, transfer_image_size=32, batch_size=8,
-    epochs={1: 1, 2: 1, 3: 1, 4: 1}, tuning_trials=1, tuning_epochs=1, head_epochs=1,
+    epochs={1: 1, 2: 1, 3: 1, 4: 1}, tuning_trials=1, confirm_top=0, head_epochs=1,
     finetune_epochs=1, transfer_augmentation="light", bootstrap_resamples=20,
 )
-result = fv.run_study(data, out_dir=sys.argv[2], profile=profile, verbose=0)
+result = fv.run_study(data, steps=[1, 4, 5], out_dir=sys.argv[2], profile=profile, verbose=0)
 print("steps", [step["step"] for step in result.summary["steps"]])
 print("tensorflow modules", sorted(m for m in sys.modules if m.startswith("tensorflow")))
 """
@@ -60,6 +60,6 @@ def test_food101_training_evaluation_and_the_study_run_without_tensorflow(
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    assert "steps [1, 2, 3, 4, 5]" in done.stdout
+    assert "steps [1, 4, 5]" in done.stdout
     assert "tensorflow modules []" in done.stdout
     assert (tmp_path / "study" / "study.html").is_file()

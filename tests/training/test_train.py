@@ -256,3 +256,18 @@ def test_arrays_in_memory_train_with_a_batch_size_and_validation():
         fv.train(tiny_model(), (images, np.full(len(images), 7)), epochs=1, verbose=0)
     with pytest.raises(ValueError, match="batch_size and validation_data go with"):
         fv.train(tiny_model(), data, epochs=1, batch_size=8, verbose=0)
+
+
+def test_weight_decay_shrinks_every_weight_by_rate_times_decay_per_step():
+    data = tiny_image_data(per_class=16, batch_size=8)  # 48 images: 6 steps per epoch
+    norms = {}
+    for decay in (0.0, 40.0):
+        model = tiny_model(seed=0)
+        fv.train(model, data, epochs=2, learning_rate=1e-3, weight_decay=decay, seed=0, verbose=0)
+        norms[decay] = float(np.linalg.norm(model.layers[-1].kernel.numpy()))
+    # decoupled decay: w <- w - rate * decay * w at each of the 12 steps, apart from Adam's
+    # step (at most the rate per weight, small against these weights)
+    expected = (1 - 1e-3 * 40.0) ** 12
+    assert norms[40.0] / norms[0.0] == pytest.approx(expected, rel=0.15)
+    with pytest.raises(ValueError, match="weight_decay must be a number >= 0"):
+        fv.train(tiny_model(), data, epochs=1, weight_decay=-0.1)

@@ -53,8 +53,11 @@ from foodvision.evaluation.report import (
 )
 from foodvision.evaluation.significance import (
     McNemarResult,
+    PairedDifference,
     bootstrap_accuracy_ci,
+    holm,
     mcnemar_test,
+    paired_difference,
 )
 
 __all__ = [
@@ -66,6 +69,7 @@ __all__ = [
     "Interpretation",
     "McNemarResult",
     "Mistake",
+    "PairedDifference",
     "ReportComparison",
     "bootstrap_accuracy_ci",
     "calibration_bins",
@@ -74,8 +78,10 @@ __all__ = [
     "evaluate",
     "evaluate_predictions",
     "history_dict",
+    "holm",
     "load_metrics",
     "mcnemar_test",
+    "paired_difference",
     "plot_comparison",
     "plot_confusion_matrix",
     "plot_feature_maps",

@@ -206,6 +206,7 @@ def train(
     augment_on: str = "auto",
     class_weight: dict[int, float] | str | None = None,
     label_smoothing: float = 0.0,
+    weight_decay: float = 0.0,
     freeze_backbone: bool | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = True,
@@ -269,6 +270,10 @@ def train(
             every class counts alike in the loss.
         label_smoothing: Share of each target spread evenly over all classes (0 to
             below 1; used when the model is not compiled yet).
+        weight_decay: Decoupled weight decay (Loshchilov & Hutter 2019): every step
+            shrinks each weight by ``learning rate * weight_decay`` of itself, apart
+            from the gradient step (Keras's ``weight_decay`` of every optimizer: Adam
+            with it is AdamW); 0 applies none. Used when the model is not compiled yet.
         freeze_backbone: Freeze the backbone of a transfer model and train its head
             only. ``None``: freeze it for registered transfer models; ``False``: train
             the model as its layers' ``trainable`` flags say.
@@ -325,12 +330,12 @@ def train(
     data = as_image_data(data, model, batch_size, validation_data, seed)
     num_train = check_inputs(model, data, epochs)
     check_int("steps_per_execution", steps_per_execution, 1)
-    check_run_options(label_smoothing, on_change)
+    check_run_options(label_smoothing, on_change, weight_decay)
     augmentation = model_augmentation(model, augmentation)
     settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
     settings.update(warmup_epochs=warmup_epochs, augmentation=augmentation, epochs=epochs)
     settings.update(label_smoothing=label_smoothing, class_weight=class_weight)
-    settings = run_settings(data, precision=precision, **settings)
+    settings = run_settings(data, precision=precision, weight_decay=weight_decay, **settings)
     class_weights = resolve_class_weight(class_weight, data)
     freeze_pretrained(model, freeze_backbone)
     _start(seed)
@@ -350,7 +355,7 @@ def train(
     with training_copy(model, precision, distribution) as net:
         compile_defaults(
             net,
-            optimizer=optimizer,
+            optimizer=make_optimizer(optimizer, rate, weight_decay),
             learning_rate=rate,
             mixed_labels=inputs.mixed_labels,
             label_smoothing=label_smoothing,
@@ -431,14 +436,18 @@ def _raise_on_nan(guard: NaNGuard, learning_rate: Any) -> None:
     )
 
 
-def check_run_options(label_smoothing: float, on_change: str) -> None:
-    """Check ``label_smoothing`` (0 to below 1) and ``on_change`` before anything runs.
+def check_run_options(label_smoothing: float, on_change: str, weight_decay: float = 0.0) -> None:
+    """Check the run's loss, weight-decay and ``on_change`` options before anything runs.
 
     Raises:
-        ValueError: Either is out of its range, or restarting is asked of several processes.
+        ValueError: ``label_smoothing`` outside [0, 1), ``weight_decay`` negative or not
+            finite, an unknown ``on_change``, or restarting is asked of several processes.
     """
     if not 0.0 <= float(label_smoothing) < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+    number = isinstance(weight_decay, (int, float)) and not isinstance(weight_decay, bool)
+    if not number or not 0.0 <= weight_decay < float("inf"):
+        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     if on_change not in state.ON_CHANGE:
         raise ValueError(
             f"on_change must be one of {', '.join(state.ON_CHANGE)}, got {on_change!r}"
@@ -473,6 +482,8 @@ def run_settings(data: Any, **settings: Any) -> dict[str, Any]:
     """
     optimizer = settings["optimizer"]
     class_weight = settings["class_weight"]
+    if not settings.get("weight_decay"):  # recorded when used: older runs still resume
+        settings.pop("weight_decay", None)
     if isinstance(class_weight, dict):
         class_weight = {str(k): float(v) for k, v in class_weight.items()}
     return {

@@ -48,9 +48,17 @@ def learning_rate_schedule(
 
 
 def make_optimizer(
-    optimizer: str | keras.optimizers.Optimizer, learning_rate: Any
+    optimizer: str | keras.optimizers.Optimizer, learning_rate: Any, weight_decay: float = 0.0
 ) -> keras.optimizers.Optimizer:
-    """Return an optimizer by name (``adam``, ``adamw``, ``sgd``, ``rmsprop``) or as given."""
+    """Return an optimizer by name (``adam``, ``adamw``, ``sgd``, ``rmsprop``) or as given.
+
+    ``weight_decay`` > 0 is Keras's decoupled weight decay of that optimizer (``adamw``
+    keeps its own default of 0.004 otherwise); an optimizer object is returned as given.
+
+    Example:
+        >>> make_optimizer("adam", 1e-3, weight_decay=0.05).weight_decay
+        0.05
+    """
     if isinstance(optimizer, keras.optimizers.Optimizer):
         return optimizer
     if optimizer not in OPTIMIZERS:
@@ -58,6 +66,7 @@ def make_optimizer(
             f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)} "
             "or pass a keras.optimizers.Optimizer"
         )
+    decay = {"weight_decay": float(weight_decay)} if weight_decay else {}
     if optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9)
-    return OPTIMIZERS[optimizer](learning_rate)
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, **decay)
+    return OPTIMIZERS[optimizer](learning_rate, **decay)

@@ -86,6 +86,7 @@ def test_study_refuses_bad_arguments_before_training(tmp_path):
         (["--steps", "7"], "valid steps: 1 (baseline)"),
         (["--profile", "fast"], "choose from 'quick', 'full'"),
         (["--data", str(tmp_path / "nope")], "does not exist"),
+        (["--seeds", "0"], "expected a number of seeds >= 1, got '0'"),
     ]
     for args, message in cases:
         result = run_cli("study", "--out", str(out), *args)

@@ -17,6 +17,7 @@ result = fv.tune_cnn(
     max_trials=3,
     epochs=1,
     search_space={"depth": (2, 3), "filters": (8, 16)},
+    confirm_top=1,
     directory=sys.argv[1],
     seed=0,
 )
@@ -26,6 +27,7 @@ print(
             "role": os.environ["KERASTUNER_TUNER_ID"],
             "trials": None if result is None else len(result.trials),
             "best": None if result is None else result.best_hyperparameters,
+            "confirmed": None if result is None else len(result.confirmations),
         }
     )
 )

@@ -3,9 +3,32 @@ import json
 import pytest
 
 import foodvision as fv
-from foodvision.apps.study.search import TRAINING_HYPERPARAMETERS, split_hyperparameters
+from foodvision.apps.study.search import (
+    TRAINING_HYPERPARAMETERS,
+    SearchRange,
+    TuningResult,
+    split_hyperparameters,
+)
 
-SPACE = {"depth": (2, 3), "filters": (8, 16), "learning_rate": (1e-3,), "augmentation": ("light",)}
+SPACE = {
+    "depth": (2, 3),
+    "filters": (8, 16),
+    "batch_norm": (False, True),
+    "learning_rate": SearchRange(1e-3, 5e-4, 2e-3, log=True),
+    "augmentation": ("light",),
+}
+DEFAULTS = {
+    "depth": 2,
+    "filters": 8,
+    "batch_norm": False,
+    "learning_rate": 1e-3,
+    "augmentation": "light",
+}
+
+
+def _allowed(key, value):
+    choices = SPACE[key]
+    return choices.contains(value) if isinstance(choices, SearchRange) else value in choices
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +46,41 @@ def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner, 
         max_trials=2,
         epochs=2,
         search_space=SPACE,
+        confirm_top=1,
         directory=tmp_path / "tuner",
         seed=0,
     )
     assert result.trials and result.tuner == tuner
     logged = capsys.readouterr().err
-    assert "[search] trial 1: depth=2, filters=8" in logged or tuner == "hyperband"
-    assert logged.count("[search] trial") == 2 * len(result.trials)
-    assert "best val_accuracy 0." in logged
-    scores = [t["score"] for t in result.trials if t["score"] is not None]
-    assert result.best_score == max(scores)
+    assert "[search] trial 1: depth=2, filters=8, batch_norm=False" in logged or (
+        tuner == "hyperband"
+    )
+    assert logged.count("[search] trial") >= 2 * len(result.trials)
+    assert "score 0." in logged and "confirming trial" in logged
+    # the best full-length trial trained again on one more seed; the mean decides
+    full = [t for t in result.trials if t["score"] is not None and t["budget"] == 2]
+    best_single = max(full, key=lambda t: t["score"])
+    (confirmed,) = result.confirmations
+    assert confirmed["trial"] == best_single["trial"] and len(confirmed["scores"]) == 2
+    assert confirmed["scores"][0] == best_single["score"]
+    assert result.best_score == pytest.approx(sum(confirmed["scores"]) / 2)
+    assert result.best_hyperparameters == best_single["hyperparameters"]
+    assert result.epochs_trained == sum(t["epochs"] for t in result.trials) + 2
     for key, value in result.best_hyperparameters.items():
-        assert value in SPACE[key]
+        assert _allowed(key, value)
     if tuner == "bayesian":  # the first trial measures the model being improved
-        assert result.trials[0]["hyperparameters"] == {k: v[0] for k, v in SPACE.items()}
+        assert result.trials[0]["hyperparameters"] == DEFAULTS
     for trial in result.trials:
         assert set(trial["hyperparameters"]) == set(SPACE)
+        assert all(_allowed(k, v) for k, v in trial["hyperparameters"].items())
+        assert isinstance(trial["hyperparameters"]["batch_norm"], bool)
         assert trial["seconds"] > 0
     assert result.architecture == {
-        k: v for k, v in result.best_hyperparameters.items() if k in ("depth", "filters")
+        k: v
+        for k, v in result.best_hyperparameters.items()
+        if k in ("depth", "filters", "batch_norm")
     }
-    assert result.training == {"learning_rate": 1e-3, "augmentation": "light"}
+    assert set(result.training) == {"learning_rate", "augmentation"}
     model = fv.build_model(
         "tuned_cnn", num_classes=5, input_shape=(32, 32, 3), **result.architecture
     )
@@ -54,6 +91,7 @@ def test_search_finds_hyperparameters_that_build_a_model(data, tmp_path, tuner, 
         result.best_hyperparameters
     )
     assert (saved / "trials.png").stat().st_size > 1000
+    assert TuningResult.load(saved) == result
 
 
 def test_bad_search_settings_are_refused(data, tmp_path):
@@ -111,6 +149,7 @@ def test_keras_tuners_distributed_search_runs_a_chief_and_workers_on_localhost(t
         result = json.loads(out.strip().splitlines()[-1])
         outputs[result["role"]] = result
     assert outputs["chief"]["trials"] == 3  # the chief's oracle holds every trial
+    assert outputs["chief"]["confirmed"] == 1  # and trains the best again itself
     assert set(outputs["chief"]["best"]) == {"depth", "filters"}
     assert outputs["tuner0"]["trials"] is None and outputs["tuner1"]["trials"] is None
     trial_files = list((tmp_path / "tuner").rglob("trial.json"))

@@ -33,6 +33,16 @@ def _steps(text: str) -> tuple[int, ...]:
         ) from err
 
 
+def _seed_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of seeds >= 1, got {text!r}")
+    return count
+
+
 def add_parser(commands: Any) -> None:
     """Register ``study`` on the command's sub-parsers."""
     study = commands.add_parser(
@@ -56,7 +66,7 @@ def add_parser(commands: Any) -> None:
         "--profile",
         choices=tuple(PROFILES),
         default="quick",
-        help="quick: about 15 min on a 2-core CPU; full: the real study; gpu: full sized "
+        help="quick: about 25 min on a 2-core CPU; full: the real study; gpu: full sized "
         "for one GPU (224 px, batch 128, bfloat16) (default: %(default)s)",
     )
     study.add_argument(
@@ -65,7 +75,15 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="comma-separated subset of classes (folders, Food-101)",
     )
-    study.add_argument("--seed", type=int, default=0)
+    study.add_argument("--seed", type=int, default=0, help="the first seed (default: 0)")
+    study.add_argument(
+        "--seeds",
+        type=_seed_count,
+        default=1,
+        metavar="N",
+        help="run every step with N seeds (--seed, --seed + 1, ...), each redrawing the "
+        "validation split, and compare the steps paired by seed (default: 1)",
+    )
     add_augment_on_argument(study)
     add_placement_arguments(study)
     add_loader_argument(study)
@@ -89,17 +107,26 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         profile=args.profile,
         seed=args.seed,
+        seeds=args.seeds,
         classes=args.classes or None,
         augment_on=args.augment_on,
         loader=args.loader,
         tensorboard=args.tensorboard,
         **placement_from_args(args),
     )
+    several = "seeds" in result.summary
     for step in result.summary["steps"]:
         low, high = step["test_accuracy_ci95"]
+        spread = f" ± {step['test_accuracy_sd']:.1%} over seeds" if several else ""
         print(
-            f"step {step['step']} {step['model']:<16} test accuracy {step['test_accuracy']:.1%} "
-            f"(95% CI {low:.1%}-{high:.1%})"
+            f"step {step['step']} {step['model']:<16} test accuracy {step['test_accuracy']:.1%}"
+            f"{spread} (95% CI {low:.1%}-{high:.1%})"
+        )
+    for comparison in result.summary["comparisons"] if several else ():
+        print(
+            f"step {comparison['to_step']} vs {comparison['from_step']}: "
+            f"{comparison['accuracy_change'] * 100:+.1f} points, Holm p = "
+            f"{comparison['p_holm']:.3g}: {comparison['verdict']}"
         )
     print(f"study page: {result.page}")
     return 0

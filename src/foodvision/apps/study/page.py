@@ -29,9 +29,18 @@ def plot_step_accuracy(steps: Sequence[Mapping[str, Any]]) -> Any:
         axis.text(
             bar.get_x() + bar.get_width() / 2, 0.02, f"{value:.1%}", ha="center", color="white"
         )
+    several = any(len(s.get("test_accuracy_per_seed", ())) > 1 for s in steps)
+    for position, step in enumerate(steps):
+        dots = step.get("test_accuracy_per_seed", ())
+        if len(dots) > 1:
+            axis.plot([position] * len(dots), dots, "o", color="#d9822b", ms=4)
     axis.set_ylim(0, 1)
     axis.set_ylabel("test accuracy")
-    axis.set_title("Test accuracy per step (bars: 95% bootstrap interval)")
+    axis.set_title(
+        "Mean test accuracy over seeds (dots: each seed; bars: 95% interval)"
+        if several
+        else "Test accuracy per step (bars: 95% bootstrap interval)"
+    )
     return figure
 
 
@@ -63,6 +72,8 @@ def verdict(comparison: Mapping[str, Any]) -> str:
     """
     change = comparison["accuracy_change"] * 100
     head = f"Step {comparison['to_step']} vs step {comparison['from_step']}: {change:+.1f} points"
+    if "p_holm" in comparison:
+        return _verdict_over_seeds(comparison, head)
     p_value = comparison.get("p_value")
     if p_value is None:
         return f"{head} (not tested: {comparison.get('note', 'no paired results')})."
@@ -73,16 +84,65 @@ def verdict(comparison: Mapping[str, Any]) -> str:
     return f"{head}, {test}: a real {word}."
 
 
+def _verdict_over_seeds(comparison: Mapping[str, Any], head: str) -> str:
+    """The sentence of a comparison paired over seeds (see ``seeds.compare_over_seeds``)."""
+    low, high = (v * 100 for v in comparison["change_ci95"])
+    margin = comparison["equivalence_margin"] * 100
+    head = (
+        f"{head} on the mean over seeds (95% interval {low:+.1f} to {high:+.1f}, "
+        f"Holm-corrected p = {comparison['p_holm']:.3g})"
+    )
+    kind = comparison["verdict"]
+    if kind in ("improvement", "drop"):
+        return f"{head}: a real {kind}."
+    e_low, e_high = (v * 100 for v in comparison["equivalence_ci90"])
+    if kind == "equivalent":
+        return (
+            f"{head}: equivalent within {margin:.1f} points (90% interval {e_low:+.1f} to "
+            f"{e_high:+.1f})."
+        )
+    return (
+        f"{head}: inconclusive: not a shown difference, and not shown equivalent within "
+        f"{margin:.1f} points either (90% interval {e_low:+.1f} to {e_high:+.1f})."
+    )
+
+
+def _search_budget(step: Mapping[str, Any]) -> str:
+    """How much training the step-4 search cost, against its retraining."""
+    trained = step.get("tuning_epochs")
+    retrain = step.get("epochs_run")
+    if not trained or not retrain:
+        return ""
+    confirmed = step.get("confirmations") or []
+    again = (
+        f", then the best {len(confirmed)} again on {len(confirmed[0]['seeds']) - 1} more "
+        "seed(s) each, the best mean chosen"
+        if confirmed
+        else ""
+    )
+    return (
+        f" Budget: the search trained {trained:.0f} epochs in all, {trained / retrain:.1f} "
+        f"times the {retrain:.0f} epochs of the retraining ({step.get('tuning_trials')} "
+        f"trials{again})."
+    )
+
+
+def _settings(values: Mapping[str, Any]) -> str:
+    """Hyperparameters on one line, numbers to 3 significant digits."""
+    return ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
+
+
 def _details(step: Mapping[str, Any]) -> str:
     parts = []
     if "best_hyperparameters" in step:
         parts.append(
             f"Search: {step.get('tuner')} with {step.get('tuning_trials')} trials in "
-            f"{step.get('tuning_seconds', 0):.0f}s; best validation accuracy "
-            f"{number(step.get('best_trial_val_accuracy'))} with "
-            f"{esc(step['best_hyperparameters'])}. Trials: "
-            f'<a href="{esc(Path(step["report_dir"]).parent.as_posix())}/tuning/trials.json">'
-            "trials.json</a>."
+            f"{step.get('tuning_seconds', 0):.0f}s; chosen with a mean validation score "
+            f"(last epochs) of {number(step.get('best_trial_val_accuracy'))}: "
+            f"{esc(_settings(step['best_hyperparameters']))}.{esc(_search_budget(step))} Trials: "
+            f'<a href="{esc(step.get("search_results", "tuning"))}/trials.json">trials.json</a>.'
         )
     if "head_epochs" in step:
         tuned = step.get("finetune_epochs", 0)
@@ -163,13 +223,128 @@ def _changes(
     return changes
 
 
+def _seed_step_rows(steps: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """One row per step of a study over several seeds."""
+    rows = []
+    for step in steps:
+        low, high = step["test_accuracy_ci95"]
+        rows.append(
+            [
+                _label(step),
+                step["model"],
+                f"{step.get('image_size', '-')}px",
+                f"{step['epochs_run']:.0f}",
+                f"{step['test_accuracy']:.1%} ± {step['test_accuracy_sd']:.1%}",
+                " / ".join(f"{v:.1%}" for v in step["test_accuracy_per_seed"]),
+                f"{low:.1%} - {high:.1%}",
+                f"{step['train_seconds']:.0f}",
+            ]
+        )
+    return rows
+
+
+def _comparison_rows(comparisons: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """One row per comparison paired over seeds."""
+    rows = []
+    for c in comparisons:
+        low, high = (v * 100 for v in c["change_ci95"])
+        e_low, e_high = (v * 100 for v in c["equivalence_ci90"])
+        rows.append(
+            [
+                f"{c['to_step']} vs {c['from_step']}",
+                f"{c['accuracy_change'] * 100:+.1f}",
+                f"{low:+.1f} to {high:+.1f}",
+                " / ".join(f"{v * 100:+.1f}" for v in c["change_per_seed"]),
+                number(c["p_value"]),
+                number(c["p_holm"]),
+                f"{e_low:+.1f} to {e_high:+.1f} (±{c['equivalence_margin'] * 100:.1f})",
+                c["verdict"],
+            ]
+        )
+    return rows
+
+
+def _tables(summary: Mapping[str, Any], comparisons: Mapping[int, Any]) -> list[str]:
+    """The steps table (and, over seeds, the comparisons table) with their notes."""
+    steps = summary["steps"]
+    if "seeds" not in summary:
+        return [
+            table(
+                [
+                    "Step",
+                    "Model",
+                    "Images",
+                    "Epochs",
+                    "Test accuracy",
+                    "95% CI",
+                    "Change (points)",
+                    "McNemar p",
+                    "Train s",
+                    "Images/s",
+                ],
+                _step_rows(steps, comparisons),
+                text_columns=(0, 1),
+            ),
+            '<p class="meta">95% CI: percentile bootstrap over the test images. McNemar p: '
+            "exact test of each step against the step before on the same test images; below "
+            f"{ALPHA} the change is unlikely to be noise. Images/s: training images per "
+            "second of wall time, the one-off feature pass included.</p>",
+        ]
+    seeds = summary["seeds"]
+    return [
+        table(
+            [
+                "Step",
+                "Model",
+                "Images",
+                "Epochs (mean)",
+                "Test accuracy (mean ± sd)",
+                "Each seed",
+                "95% CI of the mean",
+                "Train s (all seeds)",
+            ],
+            _seed_step_rows(steps),
+            text_columns=(0, 1, 5),
+        ),
+        "<h2>Comparisons, paired by seed</h2>",
+        table(
+            [
+                "Steps",
+                "Mean change (points)",
+                "95% CI",
+                "Each seed",
+                "p",
+                "Holm p",
+                "90% CI (margin)",
+                "Verdict",
+            ],
+            _comparison_rows(summary.get("comparisons", [])),
+            text_columns=(0, 3, 6, 7),
+        ),
+        f'<p class="meta">{len(seeds)} seeds ({esc(", ".join(map(str, seeds)))}); seed k of '
+        "every step shares its data split (the validation images are redrawn per seed) "
+        "and its training seed, and every seed is tested on the same test images. "
+        "Intervals: two-way bootstrap, drawing seeds and test images independently, so "
+        "they count both the spread between seeds and the sampling of the test images. "
+        "p: bootstrap test of no difference; Holm p: corrected for the comparisons made "
+        f"together; below {ALPHA} a difference is claimed. Equivalence: the 90% interval "
+        "inside ±margin (two one-sided tests at 5%); otherwise, without a "
+        "difference, the verdict is inconclusive. Step 4's search ran once, on the first "
+        "seed's split; every seed retrained its choice. Each seed's own page (McNemar "
+        "tests of its models) is in its folder: "
+        + ", ".join(f'<a href="seed{k}/study.html">seed {k}</a>' for k in seeds)
+        + ".</p>",
+    ]
+
+
 def render_study_page(
     summary: Mapping[str, Any], pngs: Mapping[str, bytes], plan: Sequence[Mapping[str, Any]]
 ) -> str:
-    """The HTML of ``study.html`` (figures embedded)."""
+    """The HTML of ``study.html`` (figures embedded): one seed, or several paired."""
     steps = summary["steps"]
     comparisons = {c["to_step"]: c for c in summary.get("comparisons", [])}
     best = max(steps, key=lambda s: s["test_accuracy"])
+    several = "seeds" in summary
     links = "".join(
         f'<li><a href="{esc(Path(s["report_dir"]).as_posix())}/report.html">Step {s["step"]} '
         f"report</a> ({esc(s['model'])}): curves, confusion matrix, mistakes, filters, "
@@ -178,45 +353,34 @@ def render_study_page(
         f"{esc(Path(s.get('model_file', '')).as_posix())}</a></li>"
         for s in steps
     )
+    seed_text = (
+        f"seeds {esc(', '.join(map(str, summary['seeds'])))}"
+        if several
+        else f"seed {esc(summary['seed'])}"
+    )
+    best_value = f"{best['test_accuracy']:.1%}" + (
+        f" ± {best['test_accuracy_sd']:.1%}" if several else ""
+    )
     body = [
         "<h1>Food classification study</h1>",
         f'<p class="meta">{esc(summary["dataset"])} &middot; {len(summary["class_names"])} '
         f"classes &middot; backend {esc(summary['backend'])} &middot; profile "
-        f"{esc(summary['profile'])} &middot; seed {esc(summary['seed'])}</p>",
+        f"{esc(summary['profile'])} &middot; {seed_text}</p>",
         cards(
             [
                 ("best step", f"{best['step']}: {best['name']}"),
-                ("best test accuracy", f"{best['test_accuracy']:.1%}"),
+                ("best test accuracy" + (" (mean)" if several else ""), best_value),
                 ("test images", str(summary.get("test_images", "-"))),
                 ("total time", f"{summary.get('total_seconds', 0) / 60:.1f} min"),
             ]
         ),
         "<h2>Steps</h2>",
-        table(
-            [
-                "Step",
-                "Model",
-                "Images",
-                "Epochs",
-                "Test accuracy",
-                "95% CI",
-                "Change (points)",
-                "McNemar p",
-                "Train s",
-                "Images/s",
-            ],
-            _step_rows(steps, comparisons),
-            text_columns=(0, 1),
-        ),
-        '<p class="meta">95% CI: percentile bootstrap over the test images. McNemar p: exact '
-        "test of each step against the step before on the same test images; below "
-        f"{ALPHA} the change is unlikely to be noise. Images/s: training images per second "
-        "of wall time, the one-off feature pass included.</p>",
+        *_tables(summary, comparisons),
         image(pngs.get("accuracy"), "accuracy.png", "test accuracy per step"),
         image(pngs.get("curves"), "curves.png", "validation curves"),
         "<h2>What changed, step by step</h2>",
         *_changes(steps, comparisons, plan),
-        "<h2>Reports</h2>",
+        "<h2>Reports" + (" (first seed)" if several else "") + "</h2>",
         f"<ul>{links}</ul>",
     ]
     return page("Food classification study", "\n".join(body))

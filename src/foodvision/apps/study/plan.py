@@ -85,8 +85,11 @@ STEPS: tuple[StudyStep, ...] = (
         "Tuned CNN",
         "tuned_cnn",
         None,
-        "The step-3 model's depth, filters, dense units, dropout, learning rate and "
-        "augmentation strength chosen by a KerasTuner search on the validation split.",
+        "The step-3 model's learning rate, weight decay, label smoothing, augmentation "
+        "strength (up to RandAugment with MixUp and CutMix), width, batch normalisation, "
+        "head and dropout chosen by a KerasTuner search on the validation split, every "
+        "trial as long as the retraining; the best few trials re-run on more seeds and "
+        "the best mean wins.",
         kind="search",
     ),
     StudyStep(
@@ -130,9 +133,15 @@ class StudyProfile:
         early_stopping: Patience of early stopping in steps 1-4 (``None``: never).
         transfer_early_stopping: Patience of early stopping in step 5; with early
             stopping the best epoch's weights (by validation accuracy) are kept.
-        tuner: ``"hyperband"`` or ``"bayesian"``.
+        tuner: ``"bayesian"`` or ``"hyperband"``.
         tuning_trials: Trials of the Bayesian search.
-        tuning_epochs: Epochs per trial (Bayesian) or the most a trial trains (Hyperband).
+        tuning_epochs: Epochs per trial (Bayesian) or the most a trial trains
+            (Hyperband); ``None``: step 4's epochs, so a trial is the run it predicts.
+        confirm_top: Step 4, how many of the best trials train again on more seeds.
+        confirm_seeds: Step 4, how many more seeds each of them trains with.
+        equivalence_margin: With several seeds, two steps whose paired difference lies
+            (90 % interval) within this many accuracy points of zero (as a fraction)
+            are called equivalent.
         head_epochs: Step 5, phase 1 (head on the frozen base, features cached).
         finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
         trainable_blocks: Step 5, blocks trained in phase 2.
@@ -174,7 +183,10 @@ class StudyProfile:
     transfer_early_stopping: int | None = 10
     tuner: str = "bayesian"
     tuning_trials: int = 4
-    tuning_epochs: int = 3
+    tuning_epochs: int | None = None
+    confirm_top: int = 2
+    confirm_seeds: int = 1
+    equivalence_margin: float = 0.02
     head_epochs: int = 10
     finetune_epochs: int = 0
     trainable_blocks: int = 1
@@ -207,6 +219,14 @@ class StudyProfile:
             check_choice("precision", self.precision, PRECISIONS)
             check_choice("distribution", self.distribution, (None, *DISTRIBUTIONS))
             check_int("steps_per_execution", self.steps_per_execution, 1)
+            if self.tuning_epochs is not None:
+                check_int("tuning_epochs", self.tuning_epochs, 1)
+            check_int("confirm_top", self.confirm_top, 0)
+            check_int("confirm_seeds", self.confirm_seeds, 0)
+            if not 0 < self.equivalence_margin < 1:
+                raise ValueError(
+                    f"equivalence_margin must be in (0, 1), got {self.equivalence_margin!r}"
+                )
         except ValueError as err:
             raise ValueError(f"profile {self.name!r}: {err}") from err
         if self.transfer_augmentation not in (None, *AUGMENTATION_PRESETS):
@@ -223,8 +243,7 @@ PROFILES: dict[str, StudyProfile] = {
         transfer_image_size=224,
         epochs={1: 10, 2: 10, 3: 30, 4: 30},
         tuner="bayesian",
-        tuning_trials=6,
-        tuning_epochs=5,
+        tuning_trials=8,
         head_epochs=30,
         finetune_epochs=0,
     ),
@@ -233,9 +252,8 @@ PROFILES: dict[str, StudyProfile] = {
         scratch_image_size=128,
         transfer_image_size=224,
         epochs={1: 30, 2: 40, 3: 80, 4: 80},
-        early_stopping=15,
-        tuner="hyperband",
-        tuning_epochs=20,
+        tuner="bayesian",
+        tuning_trials=12,
         head_epochs=30,
         finetune_epochs=15,
         trainable_blocks=2,
@@ -244,15 +262,18 @@ PROFILES: dict[str, StudyProfile] = {
         transfer_augmentation="light",
     ),
 }
-"""``quick`` fits a 2-core CPU in about 10 minutes on the CPU's default backend
+"""``quick`` fits a 2-core CPU in about 25 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
-epochs, a 6-trial Bayesian search, only the head of VGG16 trained on cached features.
-``full`` is the real study for a GPU (three to four hours on a 2-core CPU); its VGG16
-phase 2 trains blocks 4-5 on "light"-augmented images for 15 epochs and keeps the mean
-of the weights of the last 10. ``gpu`` is ``full`` sized for one GPU (run it on the JAX
-backend): every step at 224 px in batches of 128 per device, mixed bfloat16,
-augmentation inside the compiled step, and twice the peak learning rate of the
-scratch CNNs for four times the batch (Adam's square-root rule).
+epochs, an 8-trial Bayesian search of 30-epoch trials, only the head of VGG16 trained
+on cached features.
+``full`` is the real study for a GPU: every scratch CNN runs its whole cosine schedule
+(no early stop cuts it before the rate has decayed), step 4's search trains 12 trials of
+the retraining's length, and VGG16's phase 2 trains blocks 4-5 on "light"-augmented
+images for 15 epochs and keeps the mean of the weights of the last 10. ``gpu`` is
+``full`` sized for one GPU (run it on the JAX backend): every step at 224 px in batches
+of 128 per device, mixed bfloat16, augmentation inside the compiled step, and twice the
+peak learning rate of the scratch CNNs for four times the batch (Adam's square-root
+rule).
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size

@@ -29,7 +29,7 @@ from foodvision.base.jsonable import json_safe
 
 STEP_FILE = "step.json"
 ATTEMPT_FILE = "attempt.json"
-ATTEMPT_STATE = ("checkpoint", "tuner")
+ATTEMPT_STATE = ("checkpoint", "tuner", "tuning")
 """Folders of a step that an interrupted attempt leaves to resume from."""
 
 _TRANSFER_SETTINGS = frozenset(
@@ -47,7 +47,11 @@ _TRANSFER_SETTINGS = frozenset(
 _SCRATCH_SETTINGS = frozenset(
     {"scratch_image_size", "epochs", "schedule", "warmup_epochs", "early_stopping"}
 )
-_SEARCH_SETTINGS = frozenset({"tuner", "tuning_trials", "tuning_epochs"})
+_SEARCH_SETTINGS = frozenset(
+    {"tuner", "tuning_trials", "tuning_epochs", "confirm_top", "confirm_seeds"}
+)
+_STUDY_SETTINGS = frozenset({"equivalence_margin"})
+"""Profile fields of the comparison between steps, not of any step's result."""
 
 _UNCOMPARED_PLAN_FIELDS = ("title", "change", "kind")
 """Plan fields that do not change a step's result: ``title`` and ``change`` only describe
@@ -77,7 +81,7 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
     """The profile fields that can change the result of the step ``row``."""
     settings = json_safe(dataclasses.asdict(profile))
     settings.pop("name")
-    unused = _SCRATCH_SETTINGS if row.kind == "transfer" else _TRANSFER_SETTINGS
+    unused = _STUDY_SETTINGS | (_SCRATCH_SETTINGS if row.kind == "transfer" else _TRANSFER_SETTINGS)
     if row.kind != "search":
         unused |= _SEARCH_SETTINGS
         if not row.augmentation:

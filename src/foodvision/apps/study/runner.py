@@ -1,4 +1,9 @@
-"""Run the five-step study: train, evaluate and compare every step on one test set."""
+"""Run the five-step study: train, evaluate and compare every step on one test set.
+
+With several seeds every step runs once per seed (each seed also redraws the
+validation split), seed ``k`` of every step paired, and the steps are compared by their
+paired differences over seeds (see :mod:`foodvision.apps.study.seeds`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ from foodvision.apps.study.plan import (
     study_plan,
 )
 from foodvision.apps.study.records import StepResult
+from foodvision.apps.study.seeds import compare_over_seeds, seed_list, summarise_over_seeds
 from foodvision.apps.study.steps import STEP_RUNNERS, StepContext, StepOutcome
 from foodvision.base.files import write_text_atomic
 from foodvision.base.log import library_logger
@@ -93,6 +99,9 @@ class _Study:
     epoch_verbosity: int
     tensorboard: Path | None
     say: Callable[[str], None]
+    search_dir: Path | None = None
+    search_seed: int | None = None
+    interpret: bool = True
 
 
 def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
@@ -117,6 +126,11 @@ def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
         study.epoch_verbosity,
         study.tensorboard / row.folder if study.tensorboard is not None else None,
         study.say,
+        search_dir=study.search_dir,
+        search_key=records.fingerprint(study.profile, row, study.search_seed, data, study.backend)
+        if row.kind == "search" and study.search_seed is not None
+        else None,
+        search_seed=study.search_seed,
     )
     outcome = STEP_RUNNERS[row.kind](row, context)
     result = _evaluate_step(study, row, data, step_dir, outcome)
@@ -142,6 +156,7 @@ def _evaluate_step(
         files=data.files.get("test") or None,
         title=f"Step {row.step}: {row.title}",
         outputs=outcome.test_outputs,
+        interpret=study.interpret,
     )
     report_dir = step_dir / "report"
     study.say(f"step {row.step}: writing the report and the model to {step_dir}")
@@ -193,6 +208,7 @@ def run_study(
     profile: str | StudyProfile = "quick",
     seed: int = 0,
     *,
+    seeds: int | Sequence[int] = 1,
     classes: Iterable[str] | None = None,
     loader: str = "auto",
     augment_on: str | None = None,
@@ -205,20 +221,31 @@ def run_study(
     """Run the study's steps, write a report per step, ``summary.json`` and ``study.html``.
 
     Each step trains on the same training split and is evaluated on the same test
-    images, so steps can be compared image by image: every accuracy carries a 95 %
-    bootstrap interval and consecutive steps are compared with McNemar's test. A step
+    images, so steps can be compared image by image. With one seed every accuracy
+    carries a 95 % bootstrap interval and consecutive steps are compared with McNemar's
+    test. With several seeds every step runs once per seed (each seed redraws the
+    validation split and seeds the training), seed ``k`` of each step paired with seed
+    ``k`` of the others; the page gives each step's mean and spread over seeds and each
+    comparison's mean paired difference with a two-way bootstrap interval (seeds and
+    test images), Holm-corrected p-values and an equivalence test
+    (``profile.equivalence_margin``). Step 4's search runs once, on the first seed, and
+    each seed retrains its choice; the first seed's reports also look inside the models
+    (filters, feature maps, Grad-CAM), the other seeds' give their metrics. A step
     finished by an earlier run with the same settings is not run again, and an
     interrupted step resumes from its last finished epoch.
 
     Args:
         data: ``"synthetic"`` (built-in), ``"food101"``, a dataset folder (class per
             folder or Food-101 layout), or an :class:`~foodvision.ImageData` (resized to
-            each step's image size).
+            each step's image size; its splits are fixed, so only the training seed
+            changes between seeds).
         steps: Step numbers to run (see :data:`~foodvision.STEPS`).
-        out_dir: The study folder: ``step<N>_<name>/`` per step, ``summary.json``,
-            ``study.html`` and its figures.
-        profile: ``"quick"``, ``"full"`` or a :class:`StudyProfile`.
-        seed: Seed of the data splits, the training and the bootstrap.
+        out_dir: The study folder: ``step<N>_<name>/`` per step (with several seeds,
+            ``seed<k>/`` per seed, each a one-seed study, and ``search/``),
+            ``summary.json``, ``study.html`` and its figures.
+        profile: ``"quick"``, ``"full"``, ``"gpu"`` or a :class:`StudyProfile`.
+        seed: Seed of the data splits, the training and the bootstrap (the first seed).
+        seeds: How many seeds (``seed``, ``seed + 1``, ...), or the seeds themselves.
         classes: Subset of classes of a Food-101 or folder dataset.
         loader: How files are loaded: ``"tf"``, ``"arrays"`` (no TensorFlow) or
             ``"auto"`` (see :func:`foodvision.load_data`).
@@ -237,15 +264,16 @@ def run_study(
         verbose: 0 silent, 1 one line per step and per epoch, 2 progress bars.
 
     Returns:
-        A :class:`StudyResult`.
+        A :class:`StudyResult` (with several seeds: ``steps`` holds the last seed's).
 
     Raises:
-        ValueError: Unknown steps or profile, or data without a test split.
+        ValueError: Unknown steps or profile, bad seeds, or data without a test split.
         FileNotFoundError: ``data`` names a folder that does not exist.
 
     Example:
         >>> result = fv.run_study("synthetic", steps=[1, 3], out_dir="runs/study")  # doctest: +SKIP
         >>> result.summary["steps"][1]["test_accuracy"]  # doctest: +SKIP
+        >>> fv.run_study("food101-mini5", seeds=5, out_dir="runs/seeds")  # doctest: +SKIP
 
     """
     import keras
@@ -259,33 +287,106 @@ def run_study(
         steps_per_execution=steps_per_execution,
     )
     plan = study_plan(config, steps)  # bad steps fail here, before anything loads
+    chosen = seed_list(seed, seeds)
     devices = device_count(resolve_distribution(config.distribution))
-    at_size = DataAtSize(
-        data,
-        config,
-        seed,
-        list(classes) if classes else None,
-        loader,
-        batch_size=config.batch_size * devices if devices > 1 else None,
-    )
-    first = at_size(plan[0].image_size)  # a missing folder or bad layout fails before output
     out = Path(out_dir)
+
+    def data_for(run_seed: int) -> DataAtSize:
+        return DataAtSize(
+            data,
+            config,
+            run_seed,
+            list(classes) if classes else None,
+            loader,
+            batch_size=config.batch_size * devices if devices > 1 else None,
+        )
+
+    first_data = data_for(chosen[0])
+    first_data(plan[0].image_size)  # a missing folder or bad layout fails before output
     out.mkdir(parents=True, exist_ok=True)
     use_compilation_cache(out / "compile_cache")
-    study = _Study(
-        config,
-        seed,
-        out,
-        keras.backend.backend(),
-        {0: 0, 1: 2, 2: 1}.get(verbose, 2),
-        Path(tensorboard) if tensorboard is not None else None,
-        _printer(verbose),
-    )
-    study.say(
-        f"profile {config.name}, backend {study.backend}, precision {config.precision}, "
-        f"{devices} device(s), steps {[r.step for r in plan]}"
+    several = len(chosen) > 1
+    say = _printer(verbose)
+    say(
+        f"profile {config.name}, backend {keras.backend.backend()}, precision "
+        f"{config.precision}, {devices} device(s), steps {[r.step for r in plan]}"
+        + (f", seeds {chosen}" if several else "")
     )
     started = time.perf_counter()
+    runs = []
+    for run_seed in chosen:
+        study = _Study(
+            config,
+            run_seed,
+            out / f"seed{run_seed}" if several else out,
+            keras.backend.backend(),
+            {0: 0, 1: 2, 2: 1}.get(verbose, 2),
+            _seed_folder(tensorboard, run_seed, several),
+            say if not several else _seed_printer(say, run_seed),
+            search_dir=out / "search" if several else None,
+            search_seed=chosen[0],
+            interpret=run_seed == chosen[0],  # the page links the first seed's reports
+        )
+        at_size = first_data if run_seed == chosen[0] else data_for(run_seed)
+        runs.append(_run_seed(study, plan, at_size, devices))
+    if not several:
+        summary, results = runs[0]
+        page = study.out / "study.html"
+        say(f"done in {summary['total_seconds']:.0f}s: {page}")
+        return StudyResult(summary, results, out, page)
+    summary = _summary_over_seeds(config, chosen, runs, plan)
+    summary["total_seconds"] = time.perf_counter() - started
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    histories = {r.row.step: r.history for r in runs[0][1]}
+    page = write_study_page(out, summary, histories)
+    say(f"done in {summary['total_seconds']:.0f}s: {page}")
+    return StudyResult(summary, runs[-1][1], out, page)
+
+
+def _summary_over_seeds(
+    config: StudyProfile,
+    seeds: list[int],
+    runs: list[tuple[dict[str, Any], list[StepResult]]],
+    plan: list[PlannedStep],
+) -> dict[str, Any]:
+    """``summary.json`` of a study over several seeds (see :mod:`.seeds`)."""
+    results = [steps for _, steps in runs]
+    first = runs[0][0]
+    return {
+        **{k: first[k] for k in ("dataset", "class_names", "test_images", "backend")},
+        "profile": config.name,
+        "precision": config.precision,
+        "devices": first["devices"],
+        "seed": seeds[0],
+        "seeds": seeds,
+        "steps": summarise_over_seeds(results, seeds, config.bootstrap_resamples, seeds[0]),
+        "comparisons": compare_over_seeds(
+            results,
+            margin=config.equivalence_margin,
+            resamples=config.bootstrap_resamples,
+            seed=seeds[0],
+        ),
+        "seed_summaries": [f"seed{k}/summary.json" for k in seeds],
+        "plan": [dataclasses.asdict(r) for r in plan],
+    }
+
+
+def _seed_folder(tensorboard: Any, run_seed: int, several: bool) -> Path | None:
+    if tensorboard is None:
+        return None
+    return Path(tensorboard) / f"seed{run_seed}" if several else Path(tensorboard)
+
+
+def _seed_printer(say: Callable[[str], None], run_seed: int) -> Callable[[str], None]:
+    return lambda text: say(f"seed {run_seed}: {text}")
+
+
+def _run_seed(
+    study: _Study, plan: list[PlannedStep], at_size: DataAtSize, devices: int
+) -> tuple[dict[str, Any], list[StepResult]]:
+    """Run every step of the plan with one seed; write its ``summary.json`` and page."""
+    started = time.perf_counter()
+    study.out.mkdir(parents=True, exist_ok=True)
     results = []
     for row in plan:
         step_data = at_size(row.image_size)
@@ -295,24 +396,24 @@ def run_study(
                 "a folder with test_split > 0 or use Food-101's official test split"
             )
         results.append(_run_step(study, row, step_data))
+    first = at_size(plan[0].image_size)
     summary = {
         "dataset": first.source,
         "class_names": list(first.class_names),
         "test_images": first.num_images("test"),
         "backend": study.backend,
-        "profile": config.name,
-        "precision": config.precision,
+        "profile": study.profile.name,
+        "precision": study.profile.precision,
         "devices": devices,
-        "seed": seed,
+        "seed": study.seed,
         "steps": [r.summary for r in results],
         "comparisons": _comparisons(results),
         "plan": [dataclasses.asdict(r) for r in plan],
         "total_seconds": time.perf_counter() - started,
     }
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    page = write_study_page(out, summary, {r.row.step: r.history for r in results})
-    study.say(f"done in {summary['total_seconds']:.0f}s: {page}")
-    return StudyResult(summary, results, out, page)
+    write_text_atomic(study.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    write_study_page(study.out, summary, {r.row.step: r.history for r in results})
+    return summary, results
 
 
 def _with_overrides(config: StudyProfile, **overrides: Any) -> StudyProfile:

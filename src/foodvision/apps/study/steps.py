@@ -9,13 +9,17 @@ to its runner; each returns a :class:`StepOutcome`.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from foodvision.apps.study.plan import PlannedStep, StudyProfile
-from foodvision.apps.study.search import tune_cnn
+from foodvision.apps.study.search import TuningResult, tune_cnn
+from foodvision.base.files import write_text_atomic
+from foodvision.base.jsonable import json_safe
 from foodvision.evaluation import history_dict
 from foodvision.models import build_model
 from foodvision.training import fine_tune, train
@@ -34,6 +38,12 @@ class StepContext:
         verbose: Keras verbosity of the epochs (0, 1 or 2).
         tensorboard: Folder for the step's TensorBoard logs, or ``None``.
         say: Prints one progress line (or nothing when the study is silent).
+        search_dir: Where step 4 keeps its search; ``None``: the step's folder. A study
+            of several seeds shares one search between them.
+        search_key: What the search depends on (settings, dataset, seed); a finished
+            search with the same key is reused.
+        search_seed: Seed of the search (a shared search has the study's first seed);
+            ``None``: ``seed``.
     """
 
     data: Any
@@ -43,6 +53,9 @@ class StepContext:
     verbose: int
     tensorboard: Path | None = None
     say: Callable[[str], None] = lambda text: None
+    search_dir: Path | None = None
+    search_key: dict[str, Any] | None = None
+    search_seed: int | None = None
 
     @property
     def checkpoint(self) -> Path:
@@ -89,6 +102,7 @@ def _train_cnn(
     learning_rate: float,
     augmentation: Any,
     model_options: dict[str, Any] | None = None,
+    training_options: dict[str, Any] | None = None,
 ) -> StepOutcome:
     data, profile = context.data, context.profile
     net = build_model(
@@ -114,6 +128,7 @@ def _train_cnn(
         callbacks=[EpochTimer(seconds)],
         verbose=context.verbose,
         model_file=False,  # the study saves it with its test accuracy
+        **(training_options or {}),
         **context.placement,
     )
     return StepOutcome(net, history_dict(history), len(seconds), sum(seconds))
@@ -130,19 +145,48 @@ def run_scratch(row: PlannedStep, context: StepContext) -> StepOutcome:
     )
 
 
-def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
-    """Search ``tuned_cnn``'s hyperparameters, then train the best one from scratch."""
+SEARCH_FILE = "search.json"
+"""Beside a search's ``tuning/`` results: what it depends on, so it can be reused."""
+
+
+def _search(row: PlannedStep, context: StepContext) -> TuningResult:
+    """The step-4 search: reused when one with the same key finished, else run.
+
+    The key is written before the search starts: a folder left by a search with another
+    key (other settings, data or seed) is cleared first, so KerasTuner never resumes a
+    different search; an interrupted search with the same key resumes.
+    """
     profile = context.profile
+    folder = context.search_dir or context.step_dir
+    key = json_safe(context.search_key or {})
+    record = folder / SEARCH_FILE
+    try:
+        previous = json.loads(record.read_text())
+    except FileNotFoundError:
+        previous = None
+    except (OSError, ValueError):
+        previous = {"unreadable": True}
+    if previous == key and (folder / "tuning" / "trials.json").exists():
+        context.say(f"step {row.step}: reusing the search in {folder}")
+        return TuningResult.load(folder / "tuning")
+    if previous is not None and previous != key:
+        context.say(f"step {row.step}: the search in {folder} had other settings; starting over")
+        for name in ("tuner", "tuning"):
+            shutil.rmtree(folder / name, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(record, json.dumps(key, indent=2) + "\n")
     search = tune_cnn(
         context.data,
         tuner=profile.tuner,
         max_trials=profile.tuning_trials,
-        epochs=profile.tuning_epochs,
+        epochs=profile.tuning_epochs or row.epochs,
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
+        confirm_top=profile.confirm_top,
+        confirm_seeds=profile.confirm_seeds,
         augment_on=profile.augment_on,
-        directory=context.step_dir / "tuner",
-        seed=context.seed,
+        directory=folder / "tuner",
+        seed=context.seed if context.search_seed is None else context.search_seed,
         **context.placement,
     )
     if search is None:
@@ -150,10 +194,17 @@ def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
             "this process ran as a worker of a distributed KerasTuner search "
             "(KERASTUNER_TUNER_ID); run the study in the chief's process"
         )
-    search.save(context.step_dir / "tuning")
+    search.save(folder / "tuning")
+    return search
+
+
+def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
+    """Search ``tuned_cnn``'s hyperparameters, then train the best one from scratch."""
+    profile = context.profile
+    search = _search(row, context)
     best, training = search.best_hyperparameters, search.training
     augmentation = training.get("augmentation", row.augmentation or "standard")
-    context.say(f"best hyperparameters (val accuracy {search.best_score:.3f}): {best}")
+    context.say(f"chosen hyperparameters (mean validation score {search.best_score:.3f}): {best}")
     outcome = _train_cnn(
         row,
         context,
@@ -161,13 +212,23 @@ def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
         learning_rate=training.get("learning_rate", profile.learning_rate),
         augmentation=augmentation,
         model_options=search.architecture,
+        training_options={
+            k: training[k] for k in ("weight_decay", "label_smoothing") if k in training
+        },
     )
     outcome.extra = {
         "tuning_seconds": search.seconds,
         "tuner": search.tuner,
         "tuning_trials": len(search.trials),
+        "tuning_epochs": search.epochs_trained,
         "best_hyperparameters": best,
         "best_trial_val_accuracy": search.best_score,
+        "confirmations": search.confirmations,
+        "search_results": Path(
+            os.path.relpath(
+                (context.search_dir or context.step_dir) / "tuning", context.step_dir.parent
+            )
+        ).as_posix(),
         "augmentation": augmentation,
     }
     return outcome
