@@ -55,7 +55,7 @@ from foodvision.models.registry import (
     unregister_model,
 )
 from foodvision.models.saving import load_model
-from foodvision.models.transfer import Backbone, TransferConfig
+from foodvision.models.transfer import Backbone, TransferConfig, local_imagenet_weights
 from foodvision.models.weights import (
     WEIGHTS_DIR_ENV,
     WeightsMismatchError,
@@ -84,6 +84,7 @@ __all__ = [
     "get_model_spec",
     "list_models",
     "load_model",
+    "local_imagenet_weights",
     "model_facts",
     "predict_arrays",
     "predict_batches",

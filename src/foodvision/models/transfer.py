@@ -25,10 +25,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from pathlib import Path
 from typing import Any
 
 from foodvision.base.checks import check_bool, check_choice, check_int, check_rate
 from foodvision.models.registry import register_model
+from foodvision.models.weights import (
+    IMAGENET,
+    WEIGHTS_DIR_ENV,
+    imagenet_filename,
+    resolve_weights,
+)
 
 _TRANSFER_INPUT_SHAPE = (224, 224, 3)
 _POOLINGS = ("avg", "max", "flatten")
@@ -138,7 +145,7 @@ def build_transfer(
     layer is created.
     """
     from foodvision.models.blocks import set_trainable_blocks
-    from foodvision.models.weights import keras_download, load_backbone_weights, resolve_weights
+    from foodvision.models.weights import keras_download, load_backbone_weights
 
     if config.trainable_blocks > len(backbone.blocks):
         raise ValueError(
@@ -197,7 +204,41 @@ def build_transfer(
     return model
 
 
+_BACKBONES: dict[str, Backbone] = {}
+"""The backbone of each registered transfer model."""
+
+
+def local_imagenet_weights(model: str) -> tuple[Path | None, str]:
+    """The ImageNet weights file of a registered transfer model, if one is on this machine.
+
+    Only ``$FOODVISION_WEIGHTS_DIR`` is looked in: nothing is downloaded.
+
+    Returns:
+        ``(path, "")`` when the file is there, else ``(None, why)`` with what to do.
+
+    Raises:
+        ValueError: ``model`` is not a registered transfer model.
+
+    Example:
+        >>> local_imagenet_weights("resnet50_finetune")  # doctest: +SKIP
+        (None, 'no local ImageNet weights for resnet50: put resnet50_imagenet_notop...')
+    """
+    if model not in _BACKBONES:
+        raise ValueError(
+            f"{model!r} is not a transfer model; choose one of {', '.join(sorted(_BACKBONES))}"
+        )
+    arch = _BACKBONES[model].arch
+    source = resolve_weights(IMAGENET, arch)
+    if source.kind == "file":
+        return source.path, ""
+    return None, (
+        f"no local ImageNet weights for {arch}: put {imagenet_filename(arch)} in the folder "
+        f"named by {WEIGHTS_DIR_ENV}"
+    )
+
+
 def _register(name: str, backbone: Backbone, description: str, reference: str) -> None:
+    _BACKBONES[name] = backbone
     preprocessing = (
         f"ImageNetPreprocessing({backbone.preprocessing!r}) inside the model "
         f"(= keras.applications preprocess_input mode {backbone.preprocessing!r})"

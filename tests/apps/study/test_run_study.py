@@ -16,9 +16,9 @@ TINY = fv.StudyProfile(
     tuning_trials=2,
     confirm_top=1,
     head_epochs=1,
-    finetune_epochs=1,
-    transfer_augmentation="light",  # as in the full profile: phase 2 on augmented images
+    finetune_epochs=0,  # phase 2 in a study: test_without_tensorflow, data_parallel_script
     bootstrap_resamples=200,
+    reference_model="vgg16_finetune",  # its weights are here: the reference row runs
 )
 
 
@@ -61,14 +61,58 @@ def test_summary_schema_and_files(study, tiny_data):
     assert whole.input_shape == (None, 32, 32, 3)
     again = fv.evaluate(whole, tiny_data.test, tiny_data.class_names, interpret=False)
     assert again.accuracy == pytest.approx(summary["steps"][4]["test_accuracy"])
-    assert summary["steps"][4]["epochs_run"] == 2  # head + fine-tune epochs
-    assert summary["steps"][4]["cached_features"] is True  # phase 1
-    assert summary["steps"][4]["augmentation"] == "light"  # phase 2
+    assert summary["steps"][4]["epochs_run"] == 1  # the head, on cached features
+    assert summary["steps"][4]["cached_features"] is True
     tuning = study.out_dir / "step4_tuned" / "tuning"
     assert (tuning / "trials.png").exists()
     assert len(json.loads((tuning / "trials.json").read_text())["trials"]) == 2
     page = (study.out_dir / "study.html").read_text()
     assert "McNemar" in page and "step1_baseline/report/report.html" in page
+    # the reference row: trained as step 5 is, reported beside the steps, not compared
+    reference = summary["reference"]
+    assert reference["available"] and reference["model"] == "vgg16_finetune"
+    assert reference["epochs_run"] == 1 and 0 <= reference["test_accuracy"] <= 1
+    assert (study.out_dir / reference["report_dir"] / "report.html").is_file()
+    assert reference["report_dir"] == "reference/report"
+    assert all(c["to_step"] != 0 for c in summary["comparisons"])
+    assert "<h2>Reference</h2>" in page and "reference/report/report.html" in page
+
+
+def test_a_reference_without_local_weights_is_said_not_available(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from foodvision.apps.study import runner
+    from foodvision.apps.study.page import render_study_page
+    from foodvision.apps.study.plan import reference_row
+
+    monkeypatch.setenv("FOODVISION_WEIGHTS_DIR", str(tmp_path))  # no weights file in it
+    said = []
+    row = reference_row(dataclasses.replace(TINY, reference_model="resnet50_finetune"))
+    entry = runner._run_reference(SimpleNamespace(say=said.append), row, data=None)
+    assert entry["available"] is False and entry["model"] == "resnet50_finetune"
+    assert "resnet50_imagenet_notop.weights.h5" in entry["reason"] and said
+    step = {
+        "step": 5,
+        "name": "vgg16",
+        "model": "vgg16_finetune",
+        "test_accuracy": 0.9,
+        "test_accuracy_ci95": [0.85, 0.95],
+        "epochs_run": 1,
+        "train_seconds": 1.0,
+        "report_dir": "step5_vgg16/report",
+    }
+    summary = {
+        "dataset": "d",
+        "class_names": ["a"],
+        "backend": "jax",
+        "profile": "tiny",
+        "seed": 0,
+        "steps": [step],
+        "reference": entry,
+    }
+    page = render_study_page(summary, {}, [])
+    assert "resnet50_finetune, a stronger ImageNet backbone" in page
+    assert "not available here (no local ImageNet weights for resnet50" in page
 
 
 def test_comparisons_are_mcnemar_on_the_saved_predictions(study):
@@ -97,7 +141,7 @@ def test_tensorboard_logs_go_to_one_folder_per_step(study):
     events = {path.parent.relative_to(logs) for path in logs.rglob("events.out.tfevents.*")}
     for step in ("step1_baseline", "step2_deeper", "step3_augmented", "step4_tuned"):
         assert Path(step) / "train" in events and Path(step) / "validation" in events
-    assert {Path("step5_vgg16/head/train"), Path("step5_vgg16/finetune/train")} <= events
+    assert Path("step5_vgg16/head/train") in events
 
 
 def test_a_second_run_reuses_finished_steps(study, tiny_data):
@@ -178,6 +222,9 @@ def test_bad_arguments_fail_before_training(tmp_path, tiny_data):
         fv.run_study(tiny_data, profile="fast", out_dir=tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         fv.run_study(str(tmp_path / "nope"), out_dir=tmp_path)
+    not_transfer = dataclasses.replace(TINY, reference_model="baseline_cnn")
+    with pytest.raises(ValueError, match="reference_model 'baseline_cnn' is not a transfer"):
+        fv.run_study(tiny_data, profile=not_transfer, out_dir=tmp_path)
     assert not any(tmp_path.iterdir())
 
 

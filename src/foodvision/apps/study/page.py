@@ -337,6 +337,29 @@ def _tables(summary: Mapping[str, Any], comparisons: Mapping[int, Any]) -> list[
     ]
 
 
+def _reference(summary: Mapping[str, Any]) -> list[str]:
+    """The reference row (a stronger backbone trained as step 5 is), or why there is none."""
+    entry = summary.get("reference")
+    if not entry:
+        return []
+    if not entry.get("available"):
+        return [
+            "<h2>Reference</h2>",
+            f"<p>{esc(entry['model'])}, a stronger ImageNet backbone trained as step 5 is: "
+            f"not available here ({esc(entry.get('reason', 'no weights'))}).</p>",
+        ]
+    low, high = entry["test_accuracy_ci95"]
+    report = Path(entry["report_dir"]).as_posix()
+    return [
+        "<h2>Reference</h2>",
+        f"<p>{esc(entry['model'])}, a stronger ImageNet backbone trained as step 5 is (first "
+        f"seed): test accuracy <strong>{entry['test_accuracy']:.1%}</strong> (95% CI "
+        f"{low:.1%} - {high:.1%}), {entry['train_seconds']:.0f} s; "
+        f'<a href="{esc(report)}/report.html">its report</a>. How far transfer learning '
+        "goes on this data, not one of the compared steps.</p>",
+    ]
+
+
 def render_study_page(
     summary: Mapping[str, Any], pngs: Mapping[str, bytes], plan: Sequence[Mapping[str, Any]]
 ) -> str:
@@ -376,6 +399,7 @@ def render_study_page(
         ),
         "<h2>Steps</h2>",
         *_tables(summary, comparisons),
+        *_reference(summary),
         image(pngs.get("accuracy"), "accuracy.png", "test accuracy per step"),
         image(pngs.get("curves"), "curves.png", "validation curves"),
         "<h2>What changed, step by step</h2>",

@@ -142,6 +142,10 @@ class StudyProfile:
         equivalence_margin: With several seeds, two steps whose paired difference lies
             (90 % interval) within this many accuracy points of zero (as a fraction)
             are called equivalent.
+        reference_model: A stronger ImageNet backbone trained like step 5, on the
+            first seed, as a reference row beside the steps when step 5 runs; only with
+            its weights in ``$FOODVISION_WEIGHTS_DIR`` (nothing is downloaded),
+            otherwise the page says it is not available. ``None``: no reference.
         head_epochs: Step 5, phase 1 (head on the frozen base, features cached).
         finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
         trainable_blocks: Step 5, blocks trained in phase 2.
@@ -187,6 +191,7 @@ class StudyProfile:
     confirm_top: int = 2
     confirm_seeds: int = 1
     equivalence_margin: float = 0.02
+    reference_model: str | None = "resnet50_finetune"
     head_epochs: int = 10
     finetune_epochs: int = 0
     trainable_blocks: int = 1
@@ -308,8 +313,34 @@ class PlannedStep:
 
     @property
     def folder(self) -> str:
-        """The step's folder name, e.g. ``step1_baseline``."""
-        return f"step{self.step}_{self.name}"
+        """The step's folder name, e.g. ``step1_baseline`` (the reference row: ``reference``)."""
+        return "reference" if self.step == REFERENCE_STEP else f"step{self.step}_{self.name}"
+
+
+REFERENCE_STEP = 0
+"""The step number of the reference row (a stronger backbone beside the five steps)."""
+
+
+def reference_row(profile: str | StudyProfile) -> PlannedStep | None:
+    """The reference row: ``profile.reference_model`` trained as step 5 is, or ``None``.
+
+    Example:
+        >>> reference_row("quick").model, reference_row("quick").folder
+        ('resnet50_finetune', 'reference')
+    """
+    config = resolve_profile(profile)
+    if config.reference_model is None:
+        return None
+    (step5,) = study_plan(config, steps=[5])
+    return dataclasses.replace(
+        step5,
+        step=REFERENCE_STEP,
+        name="reference",
+        title=f"Reference: {config.reference_model}",
+        model=config.reference_model,
+        change="A stronger ImageNet backbone, trained as step 5 is: how far transfer "
+        "learning can go on this data. Not compared with the steps.",
+    )
 
 
 def resolve_profile(profile: str | StudyProfile) -> StudyProfile:

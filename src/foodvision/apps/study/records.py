@@ -50,8 +50,9 @@ _SCRATCH_SETTINGS = frozenset(
 _SEARCH_SETTINGS = frozenset(
     {"tuner", "tuning_trials", "tuning_epochs", "confirm_top", "confirm_seeds"}
 )
-_STUDY_SETTINGS = frozenset({"equivalence_margin"})
-"""Profile fields of the comparison between steps, not of any step's result."""
+_STUDY_SETTINGS = frozenset({"equivalence_margin", "reference_model"})
+"""Profile fields of the study as a whole, not of any step's result (the reference row's
+model is in its plan)."""
 
 _UNCOMPARED_PLAN_FIELDS = ("title", "change", "kind")
 """Plan fields that do not change a step's result: ``title`` and ``change`` only describe

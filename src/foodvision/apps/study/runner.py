@@ -24,6 +24,7 @@ from foodvision.apps.study.plan import (
     STEP_NUMBERS,
     PlannedStep,
     StudyProfile,
+    reference_row,
     resolve_profile,
     study_plan,
 )
@@ -33,6 +34,7 @@ from foodvision.apps.study.steps import STEP_RUNNERS, StepContext, StepOutcome
 from foodvision.base.files import write_text_atomic
 from foodvision.base.log import library_logger
 from foodvision.evaluation import bootstrap_accuracy_ci, evaluate, mcnemar_test
+from foodvision.models import local_imagenet_weights
 from foodvision.training.compile_cache import use_compilation_cache
 from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution
@@ -101,7 +103,7 @@ class _Study:
     say: Callable[[str], None]
     search_dir: Path | None = None
     search_seed: int | None = None
-    interpret: bool = True
+    first_seed: bool = True
 
 
 def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
@@ -156,7 +158,7 @@ def _evaluate_step(
         files=data.files.get("test") or None,
         title=f"Step {row.step}: {row.title}",
         outputs=outcome.test_outputs,
-        interpret=study.interpret,
+        interpret=study.first_seed,  # the page links the first seed's reports
     )
     report_dir = step_dir / "report"
     study.say(f"step {row.step}: writing the report and the model to {step_dir}")
@@ -325,7 +327,7 @@ def run_study(
             say if not several else _seed_printer(say, run_seed),
             search_dir=out / "search" if several else None,
             search_seed=chosen[0],
-            interpret=run_seed == chosen[0],  # the page links the first seed's reports
+            first_seed=run_seed == chosen[0],
         )
         at_size = first_data if run_seed == chosen[0] else data_for(run_seed)
         runs.append(_run_seed(study, plan, at_size, devices))
@@ -352,7 +354,7 @@ def _summary_over_seeds(
     """``summary.json`` of a study over several seeds (see :mod:`.seeds`)."""
     results = [steps for _, steps in runs]
     first = runs[0][0]
-    return {
+    summary = {
         **{k: first[k] for k in ("dataset", "class_names", "test_images", "backend")},
         "profile": config.name,
         "precision": config.precision,
@@ -369,6 +371,18 @@ def _summary_over_seeds(
         "seed_summaries": [f"seed{k}/summary.json" for k in seeds],
         "plan": [dataclasses.asdict(r) for r in plan],
     }
+    if "reference" in first:  # trained on the first seed
+        summary["reference"] = _in_folder(first["reference"], f"seed{seeds[0]}")
+    return summary
+
+
+def _in_folder(entry: dict[str, Any], folder: str) -> dict[str, Any]:
+    """A summary entry whose report and model paths are read from ``folder``'s parent."""
+    moved = dict(entry)
+    for key in ("report_dir", "model_file"):
+        if key in moved:
+            moved[key] = f"{folder}/{moved[key]}"
+    return moved
 
 
 def _seed_folder(tensorboard: Any, run_seed: int, several: bool) -> Path | None:
@@ -379,6 +393,16 @@ def _seed_folder(tensorboard: Any, run_seed: int, several: bool) -> Path | None:
 
 def _seed_printer(say: Callable[[str], None], run_seed: int) -> Callable[[str], None]:
     return lambda text: say(f"seed {run_seed}: {text}")
+
+
+def _run_reference(study: _Study, row: PlannedStep, data: Any) -> dict[str, Any]:
+    """The reference row: trained and evaluated as a step when its weights are here."""
+    _, why = local_imagenet_weights(row.model)
+    if why:
+        study.say(f"reference {row.model}: not available ({why})")
+        return {"model": row.model, "available": False, "reason": why}
+    result = _run_step(study, row, data)
+    return {"available": True, **result.summary}
 
 
 def _run_seed(
@@ -396,6 +420,11 @@ def _run_seed(
                 "a folder with test_split > 0 or use Food-101's official test split"
             )
         results.append(_run_step(study, row, step_data))
+    reference = reference_row(study.profile) if study.first_seed else None
+    if reference is not None and any(row.kind == "transfer" for row in plan):
+        reference_entry = _run_reference(study, reference, at_size(reference.image_size))
+    else:
+        reference_entry = None
     first = at_size(plan[0].image_size)
     summary = {
         "dataset": first.source,
@@ -411,6 +440,8 @@ def _run_seed(
         "plan": [dataclasses.asdict(r) for r in plan],
         "total_seconds": time.perf_counter() - started,
     }
+    if reference_entry is not None:
+        summary["reference"] = reference_entry
     write_text_atomic(study.out / "summary.json", json.dumps(summary, indent=2) + "\n")
     write_study_page(study.out, summary, {r.row.step: r.history for r in results})
     return summary, results
@@ -419,10 +450,16 @@ def _run_seed(
 def _with_overrides(config: StudyProfile, **overrides: Any) -> StudyProfile:
     """The profile with the given fields replaced (``None`` keeps a field).
 
-    Its ``"auto"`` precision is resolved on this machine.
+    Its ``"auto"`` precision is resolved on this machine; a reference model that is not a
+    transfer model fails here, before anything runs.
     """
     changes = {key: value for key, value in overrides.items() if value is not None}
     config = dataclasses.replace(config, **changes)
+    if config.reference_model is not None:
+        try:
+            local_imagenet_weights(config.reference_model)
+        except ValueError as err:
+            raise ValueError(f"profile {config.name!r}: reference_model {err}") from err
     return dataclasses.replace(config, precision=resolve_precision(config.precision))
 
 
