@@ -267,7 +267,7 @@ PROFILES: dict[str, StudyProfile] = {
         transfer_augmentation="light",
     ),
 }
-"""``quick`` fits a 2-core CPU in about 25 minutes on the CPU's default backend
+"""``quick`` fits a 2-core CPU in about 45 minutes on the CPU's default backend
 (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few
 epochs, an 8-trial Bayesian search of 30-epoch trials, only the head of VGG16 trained
 on cached features.
