@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import _common  # noqa: F401  (sets the backend before keras is imported)
 from _common import DEFAULT_DATA, machine_info, markdown_table, save_json
@@ -86,7 +87,7 @@ def main():
     out = args.out or f"{_common.REPO}/benchmarks/results/study_choices_{args.compare}.json"
     payload = {
         "machine": machine_info(),
-        "data": args.data,
+        "data": Path(args.data).name,  # the dataset, not where it lies
         "profile": args.profile,
         "compare": args.compare,
         "runs": [],
