@@ -2,8 +2,11 @@
 
 Trains variants of a study step under a profile's settings on several seeds (each
 seed redraws the validation split and seeds the training) and prints each variant's
-validation score: the mean validation accuracy of its last epochs, the score the
-step-4 search uses. The test split is never evaluated.
+validation score. For the scratch CNNs that is the mean validation accuracy of their
+last epochs, the score the step-4 search uses; for step 5 it is the accuracy of the
+final model (the weight average, when phase 2 averages) on the validation split, alone
+and with the test-time flip. The test split is left out of the data before training:
+it is never evaluated.
 
 Comparisons (``--compare``):
 
@@ -11,15 +14,24 @@ Comparisons (``--compare``):
   average pooling.
 - ``batch_norm``: steps 2 and 3 without and with batch normalisation after each
   convolution.
+- ``transfer``: step 5's phase 2 as the first full profile had it (blocks 4-5 at a
+  constant 2e-5, "light" augmentation, the mean of the last 10 of 15 epochs), against
+  a cosine schedule from a higher peak with label smoothing, then three blocks and
+  more epochs, then "standard" augmentation too.
+- ``test_time``: step 5 as the profile trains it, scored alone and with test-time views.
 
 Example:
     python benchmarks/study_choices.py --compare heads --profile quick --seeds 3
+    python benchmarks/study_choices.py --compare transfer --profile full --seeds 2
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,8 +54,98 @@ COMPARISONS = {
         ("step 3", 3, {"batch_norm": False}),
         ("step 3 + batch norm", 3, {"batch_norm": True}),
     ],
+    "transfer": [
+        (
+            "2 blocks, constant 2e-5, 15 epochs (mean of last 10), light",
+            5,
+            {
+                "trainable_blocks": 2,
+                "finetune_learning_rate": 2e-5,
+                "finetune_schedule": "constant",
+                "finetune_warmup_epochs": 0,
+                "finetune_epochs": 15,
+                "finetune_average_epochs": 10,
+                "transfer_augmentation": "light",
+                "transfer_label_smoothing": 0.0,
+            },
+        ),
+        (
+            "2 blocks, cosine 1e-4, 15 epochs, light, smoothing 0.1",
+            5,
+            {
+                "trainable_blocks": 2,
+                "finetune_learning_rate": 1e-4,
+                "finetune_schedule": "cosine",
+                "finetune_warmup_epochs": 1,
+                "finetune_epochs": 15,
+                "finetune_average_epochs": 0,
+                "transfer_augmentation": "light",
+                "transfer_label_smoothing": 0.1,
+            },
+        ),
+        (
+            "3 blocks, cosine 1e-4, 25 epochs, light, smoothing 0.1",
+            5,
+            {
+                "trainable_blocks": 3,
+                "finetune_learning_rate": 1e-4,
+                "finetune_schedule": "cosine",
+                "finetune_warmup_epochs": 1,
+                "finetune_epochs": 25,
+                "finetune_average_epochs": 0,
+                "transfer_augmentation": "light",
+                "transfer_label_smoothing": 0.1,
+            },
+        ),
+        (
+            "3 blocks, cosine 1e-4, 25 epochs, standard, smoothing 0.1",
+            5,
+            {
+                "trainable_blocks": 3,
+                "finetune_learning_rate": 1e-4,
+                "finetune_schedule": "cosine",
+                "finetune_warmup_epochs": 1,
+                "finetune_epochs": 25,
+                "finetune_average_epochs": 0,
+                "transfer_augmentation": "standard",
+                "transfer_label_smoothing": 0.1,
+            },
+        ),
+    ],
+    "test_time": [("step 5 as the profile trains it", 5, {})],
 }
-"""Per comparison: (variant, study step, model options)."""
+"""Per comparison: (variant, study step, options): model options for steps 1-4, profile
+fields for step 5."""
+
+TEST_TIME_VIEWS = {"": None, " + test-time flip": "flip", " + test-time flip, zoom": "flip,zoom"}
+"""Rows of each step-5 variant: the same trained model scored alone and with these
+test-time views (name suffix: views)."""
+
+
+def run_transfer_variant(data, profile, options, seed):
+    """Train step 5 with these profile fields; the final model's validation accuracies."""
+    from foodvision.apps.study.steps import StepContext, run_transfer
+
+    profile = dataclasses.replace(profile, **options)
+    row = fv.study_plan(profile, steps=[5])[0]
+    without_test = dataclasses.replace(
+        data, test=None, counts={k: v for k, v in data.counts.items() if k != "test"}
+    )
+    folder = Path(tempfile.mkdtemp(prefix="study_choices_"))
+    start = time.perf_counter()
+    try:
+        outcome = run_transfer(row, StepContext(without_test, profile, seed, folder, 0))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    seconds = time.perf_counter() - start
+    rows = []
+    for views in TEST_TIME_VIEWS.values():
+        report = fv.evaluate(
+            outcome.model, data.val, data.class_names, interpret=False, tta=views or False
+        )
+        score = report.tta["accuracy"] if report.tta else report.accuracy
+        rows.append({"score": score, "epochs": outcome.epochs_this_run, "seconds": seconds})
+    return rows
 
 
 def run_variant(data, profile, step, options, seed):
@@ -81,6 +183,7 @@ def main():
     parser.add_argument("--compare", choices=tuple(COMPARISONS), default="heads")
     parser.add_argument("--profile", choices=tuple(fv.PROFILES), default="quick")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--loader", choices=("auto", "tf", "arrays"), default="auto")
     parser.add_argument("--out", default=None, help="JSON path (default: results/...)")
     args = parser.parse_args()
     profile = fv.PROFILES[args.profile]
@@ -93,24 +196,33 @@ def main():
         "runs": [],
     }
     rows = payload["runs"]
+    variants = COMPARISONS[args.compare]
+    transfer = all(step == 5 for _, step, _ in variants)
+    side = profile.transfer_image_size if transfer else profile.scratch_image_size
     for seed in range(args.seeds):
         data = fv.load_data(
             args.data,
-            image_size=(profile.scratch_image_size,) * 2,
+            image_size=(side, side),
             batch_size=profile.batch_size,
             seed=seed,
+            loader=args.loader,
         )
-        for name, step, options in COMPARISONS[args.compare]:
-            result = run_variant(data, profile, step, options, seed)
-            rows.append({"variant": name, "seed": seed, **result})
+        for name, step, options in variants:
+            if transfer:
+                names = [name + suffix for suffix in TEST_TIME_VIEWS]
+                results = zip(names, run_transfer_variant(data, profile, options, seed))
+            else:
+                results = [(name, run_variant(data, profile, step, options, seed))]
+            for variant, result in results:
+                rows.append({"variant": variant, "seed": seed, **result})
+                print(
+                    f"seed {seed} {variant}: validation score {result['score']:.4f} "
+                    f"({result['epochs']} epochs, {result['seconds']:.0f} s)",
+                    flush=True,
+                )
             save_json(out, payload)  # after every run: an interrupted comparison keeps its runs
-            print(
-                f"seed {seed} {name}: validation score {result['score']:.4f} "
-                f"({result['epochs']} epochs, {result['seconds']:.0f} s)",
-                flush=True,
-            )
     table = []
-    for name, _, _ in COMPARISONS[args.compare]:
+    for name in dict.fromkeys(row["variant"] for row in rows):
         scores = [r["score"] for r in rows if r["variant"] == name]
         table.append(
             {

@@ -152,6 +152,25 @@ def test_phase_two_follows_its_cosine_schedule(tmp_path):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
 
 
+def test_weight_decay_shrinks_each_weight_apart_from_the_gradient_step():
+    # one full-batch step from the same weights: the same Adam step, and decoupled decay
+    # takes learning_rate * weight_decay of each weight more (Loshchilov & Hutter)
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=24)
+    rate, decay = 1e-2, 0.5
+    plain, decayed = vgg(), vgg()
+    decayed.set_weights(plain.get_weights())
+    start = plain.get_layer("predictions").get_weights()[0]
+    for model, weight_decay in ((plain, 0.0), (decayed, decay)):
+        fv.fine_tune(model, data, 1, 0, learning_rate=rate, weight_decay=weight_decay, verbose=0)
+    difference = (
+        plain.get_layer("predictions").get_weights()[0]
+        - decayed.get_layer("predictions").get_weights()[0]
+    )
+    np.testing.assert_allclose(difference, rate * decay * start, rtol=1e-3, atol=1e-7)
+    with pytest.raises(ValueError, match="weight_decay"):
+        fv.fine_tune(vgg(), data, 1, 0, weight_decay=-1.0)
+
+
 def test_bad_finetune_schedule_fails_before_training():
     with pytest.raises(ValueError, match="finetune_schedule 'cosin'.*constant, cosine"):
         fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, finetune_schedule="cosin")

@@ -6,8 +6,8 @@
   URIs by default, so the page alone can be moved or mailed);
 - ``metrics.json``: the numbers (schema below);
 - ``predictions.csv``: one row per image: ``index, file, true_index, true_class,
-  predicted_index, predicted_class, confidence, correct`` and ``prob:<class name>`` for
-  every class;
+  predicted_index, predicted_class, confidence, correct`` (with test-time augmentation
+  also ``tta_predicted_index, tta_correct``) and ``prob:<class name>`` for every class;
 - one PNG per figure (:data:`FIGURE_NAMES`).
 
 ``metrics.json`` (schema version 1; keys :data:`METRICS_KEYS`, always present, in this
@@ -491,9 +491,14 @@ class EvaluationReport:
         return page
 
     def predictions_table(self) -> list[dict[str, Any]]:
-        """One dict per image: index, file, true/predicted class, confidence, correct."""
+        """One dict per image: index, file, true/predicted class, confidence, correct.
+
+        With test-time augmentation (:attr:`tta`) also the class its mean output
+        predicts and whether that is right.
+        """
         predicted = self.predictions
         confidence = self.confidences
+        tta = self.tta["probabilities"].argmax(axis=1) if self.tta else None
         rows = []
         for i, (label, guess) in enumerate(zip(self.labels, predicted)):
             rows.append(
@@ -508,6 +513,8 @@ class EvaluationReport:
                     "correct": bool(label == guess),
                 }
             )
+            if tta is not None:
+                rows[-1].update(tta_predicted_index=int(tta[i]), tta_correct=bool(label == tta[i]))
         return rows
 
     def _write_predictions(self, path: Path) -> None:

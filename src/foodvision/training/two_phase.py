@@ -37,6 +37,7 @@ from foodvision.training.fit import (
     accuracy_metric,
     augmentation_name,
     best_metrics,
+    check_run_options,
     resolve_class_weight,
     sparse_loss,
     train,
@@ -98,7 +99,7 @@ def _compile(
 ) -> None:
     devices = device_count(resolve_distribution(trainer.distribution))
     model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate),
+        optimizer=make_optimizer(optimizer, learning_rate, trainer.weight_decay),
         loss=sparse_loss(trainer.label_smoothing),
         **accuracy_metric(padded=devices > 1),
     )
@@ -133,6 +134,7 @@ class _PhaseTrainer:
     class_weight: Any = None
     resume: bool = True
     on_change: str = "error"
+    weight_decay: float = 0.0
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -273,6 +275,7 @@ def fine_tune(
     distribution: Any = None,
     steps_per_execution: int = 1,
     label_smoothing: float = 0.0,
+    weight_decay: float = 0.0,
     class_weight: dict[int, float] | str | None = None,
     verbose: int | str = "auto",
     model_file: bool = True,
@@ -326,6 +329,8 @@ def fine_tune(
             phases and the feature pass (see :func:`foodvision.train`).
         steps_per_execution: See :func:`foodvision.train`.
         label_smoothing: Label smoothing of both phases' loss.
+        weight_decay: Decoupled weight decay of both phases' optimizer (``"adam"`` with
+            it is AdamW; see :func:`foodvision.train`).
         class_weight: ``{class: weight}`` or ``"balanced"`` (see :func:`foodvision.train`).
         verbose: See :func:`foodvision.train`.
         model_file: Write ``model.keras`` and its card into ``checkpoint_dir``.
@@ -342,6 +347,7 @@ def fine_tune(
         >>> result = fv.fine_tune(model, data, head_epochs=5, finetune_epochs=5)  # doctest: +SKIP
     """
     _check_phase2_options(finetune_epochs, finetune_average_epochs, finetune_schedule)
+    check_run_options(label_smoothing, on_change, weight_decay)
     run_phase2 = finetune_epochs > 0 and trainable_blocks > 0
     head_boundary, tune_boundary = _phase_boundaries(model, trainable_blocks, run_phase2)
     head_augmentation = augmentation if augment_head else None
@@ -361,6 +367,7 @@ def fine_tune(
         resolve_class_weight(class_weight, data),
         resume,
         on_change,
+        weight_decay,
     )
     start = time.perf_counter()
     features = None
@@ -401,6 +408,7 @@ def fine_tune(
             "averaged_epochs": averaged,
             "augmentation": augmentation_name(augmentation),
             "label_smoothing": label_smoothing,
+            **({"weight_decay": weight_decay} if weight_decay else {}),
             "class_weight": class_weight,
             "precision": precision or "float32",
         }

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 
 import foodvision as fv
@@ -74,9 +76,42 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("finetune_epochs", -1, "finetune_epochs must be an integer >= 0"),
         ("finetune_average_epochs", 3, r"finetune_average_epochs must be an integer in 0..2"),
         ("transfer_augmentation", "heavy", "transfer_augmentation must be None or one of"),
+        ("finetune_schedule", "cosin", "finetune_schedule must be one of"),
+        ("transfer_label_smoothing", 1.0, r"transfer_label_smoothing must be in \[0, 1\)"),
+        ("transfer_weight_decay", -0.1, "transfer_weight_decay must be >= 0"),
+        ("transfer_tta", "mirror", "unknown test-time augmentation view"),
     ],
 )
 def test_profile_values_are_checked(field, value, message):
     settings = {"epochs": {1: 1, 2: 1, 3: 1, 4: 1}, "finetune_epochs": 2, field: value}
     with pytest.raises(ValueError, match=f"profile 'bad': {message}"):
         fv.StudyProfile("bad", **settings)
+
+
+def test_step5_trains_with_the_profiles_phase_two_settings(monkeypatch, tmp_path):
+    from foodvision.apps.study import steps
+
+    seen = {}
+
+    def fake_fine_tune(model, data, **options):
+        seen.update(options)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(steps, "fine_tune", fake_fine_tune)
+    monkeypatch.setattr(steps, "build_model", lambda *args, **kwargs: None)
+    profile = fv.StudyProfile(
+        "p",
+        finetune_epochs=4,
+        finetune_schedule="cosine",
+        finetune_warmup_epochs=1,
+        transfer_label_smoothing=0.1,
+        transfer_weight_decay=0.05,
+    )
+    row = fv.study_plan(profile, steps=[5])[0]
+    data = SimpleNamespace(num_classes=3, image_size=(32, 32))
+    context = steps.StepContext(data, profile, 0, tmp_path, 0)
+    with pytest.raises(RuntimeError, match="stop here"):
+        steps.run_transfer(row, context)
+    assert seen["finetune_schedule"] == "cosine" and seen["finetune_warmup_epochs"] == 1
+    assert seen["label_smoothing"] == 0.1 and seen["weight_decay"] == 0.05
+    assert seen["finetune_epochs"] == 4

@@ -19,6 +19,7 @@ TINY = fv.StudyProfile(
     finetune_epochs=0,  # phase 2 in a study: test_without_tensorflow, data_parallel_script
     bootstrap_resamples=200,
     reference_model="vgg16_finetune",  # its weights are here: the reference row runs
+    transfer_tta="flip",  # step 5 and the reference are scored on image + mirror image
 )
 
 
@@ -49,7 +50,13 @@ def test_summary_schema_and_files(study, tiny_data):
         assert (report / "report.html").exists() and (report / "metrics.json").exists()
         assert (report / "confusion_matrix.png").exists()
         metrics = json.loads((report / "metrics.json").read_text())
-        assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
+        if step["step"] == 5:  # scored with test-time augmentation, the image alone beside
+            assert step["test_time_views"] == ["original", "flip"]
+            assert metrics["tta"]["accuracy"] == pytest.approx(step["test_accuracy"])
+            assert metrics["accuracy"] == pytest.approx(step["test_accuracy_single_view"])
+        else:
+            assert "test_time_views" not in step
+            assert metrics["accuracy"] == pytest.approx(step["test_accuracy"])
         assert step["epochs_run"] == len(metrics["history"]["loss"])
         model = fv.load_model(study.out_dir / step["model_file"])
         facts = fv.model_facts(model)
@@ -59,8 +66,9 @@ def test_summary_schema_and_files(study, tiny_data):
     # step 5's file is the whole model it reports: photos in, its test accuracy out
     whole = fv.load_model(study.out_dir / summary["steps"][4]["model_file"])
     assert whole.input_shape == (None, 32, 32, 3)
-    again = fv.evaluate(whole, tiny_data.test, tiny_data.class_names, interpret=False)
-    assert again.accuracy == pytest.approx(summary["steps"][4]["test_accuracy"])
+    again = fv.evaluate(whole, tiny_data.test, tiny_data.class_names, interpret=False, tta=True)
+    assert again.tta["accuracy"] == pytest.approx(summary["steps"][4]["test_accuracy"])
+    assert again.accuracy == pytest.approx(summary["steps"][4]["test_accuracy_single_view"])
     assert summary["steps"][4]["epochs_run"] == 1  # the head, on cached features
     assert summary["steps"][4]["cached_features"] is True
     tuning = study.out_dir / "step4_tuned" / "tuning"
@@ -68,6 +76,7 @@ def test_summary_schema_and_files(study, tiny_data):
     assert len(json.loads((tuning / "trials.json").read_text())["trials"]) == 2
     page = (study.out_dir / "study.html").read_text()
     assert "McNemar" in page and "step1_baseline/report/report.html" in page
+    assert "its flip view (test-time augmentation); the image alone: " in page
     # the reference row: trained as step 5 is, reported beside the steps, not compared
     reference = summary["reference"]
     assert reference["available"] and reference["model"] == "vgg16_finetune"
@@ -122,7 +131,9 @@ def test_comparisons_are_mcnemar_on_the_saved_predictions(study):
         csv = study.out_dir / step["report_dir"] / "predictions.csv"
         rows = csv.read_text().splitlines()
         header = rows[0].split(",")
-        true, pred = header.index("true_index"), header.index("predicted_index")
+        # step 5 is scored with test-time augmentation: its mean output's prediction
+        column = "tta_predicted_index" if "test_time_views" in step else "predicted_index"
+        true, pred = header.index("true_index"), header.index(column)
         return np.array([r.split(",")[true] == r.split(",")[pred] for r in rows[1:]])
 
     steps = study.summary["steps"]

@@ -206,3 +206,15 @@ def test_the_search_is_reused_only_with_its_own_key(tmp_path, monkeypatch):
     search({"seed": 8}, seed=8)  # other settings: the old KerasTuner state is cleared first
     assert calls == [7, 8] and stale.exists()  # (the new search made its own)
     assert json.loads((tmp_path / "search" / "search.json").read_text()) == {"seed": 8}
+
+
+def test_single_view_accuracy_of_a_tta_step_is_averaged_over_seeds():
+    runs = []
+    for seed, single in enumerate((0.5, 0.7)):
+        results = _results({5: np.ones(8, bool)}, seed)
+        results[0].summary.update(test_time_views=["original", "flip"])
+        results[0].summary["test_accuracy_single_view"] = single
+        runs.append(results)
+    (entry,) = summarise_over_seeds(runs, [0, 1], resamples=100)
+    assert entry["test_accuracy_single_view"] == pytest.approx(0.6)
+    assert entry["test_accuracy"] == 1.0 and entry["test_time_views"] == ["original", "flip"]

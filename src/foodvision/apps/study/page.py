@@ -174,6 +174,13 @@ def _details(step: Mapping[str, Any]) -> str:
                 else "the epochs then train on those features."
             )
         )
+    if step.get("test_time_views"):
+        views = " and ".join(v for v in step["test_time_views"] if v != "original")
+        parts.append(
+            f"Scored on the mean output over each test image and its {esc(views)} view "
+            f"(test-time augmentation); the image alone: "
+            f"{step['test_accuracy_single_view']:.1%}."
+        )
     return " ".join(parts)
 
 

@@ -21,6 +21,9 @@ from foodvision.augment import AUGMENT_ON, AUGMENTATION_PRESETS
 from foodvision.base.checks import check_choice, check_int
 from foodvision.base.placement_names import DISTRIBUTIONS, PRECISIONS
 
+FINETUNE_SCHEDULES = ("constant", "cosine", "plateau")
+"""Learning-rate schedules of step 5's phase 2 (see :func:`foodvision.fine_tune`)."""
+
 STEP_KINDS = ("scratch", "search", "transfer")
 """How a step trains: a CNN from scratch, a hyperparameter search and then its best
 model from scratch, or a pretrained backbone fine-tuned in two phases."""
@@ -149,12 +152,22 @@ class StudyProfile:
         head_epochs: Step 5, phase 1 (head on the frozen base, features cached).
         finetune_epochs: Step 5, phase 2 (top blocks too; 0 skips it).
         trainable_blocks: Step 5, blocks trained in phase 2.
-        finetune_learning_rate: Step 5, learning rate of phase 2.
+        finetune_learning_rate: Step 5, learning rate of phase 2 (its peak, with a
+            schedule).
+        finetune_schedule: Step 5, learning-rate schedule of phase 2 (``"constant"``
+            or ``"cosine"``, see :func:`foodvision.fine_tune`).
+        finetune_warmup_epochs: Step 5, linear warm-up epochs of phase 2's cosine.
         finetune_average_epochs: Step 5, phase 2 ends with the mean of the weights
             of its last this many epochs (stochastic weight averaging) and runs all
             its epochs; 0 keeps the best epoch.
         transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
             Phase 1 always trains on cached features of the un-augmented images.
+        transfer_label_smoothing: Step 5, label smoothing of both phases' loss.
+        transfer_weight_decay: Step 5, decoupled weight decay of both phases.
+        transfer_tta: Step 5 (and the reference row) is scored on the mean output over
+            these test-time views besides the image itself (``"flip"``, ``"zoom"`` or
+            both, comma-separated; see :func:`foodvision.models.tta.resolve_tta`);
+            ``None``: the image alone. The single-view accuracy is kept beside it.
         augment_on: Where augmentation runs in every step: ``"device"`` (inside the
             compiled train step), ``"pipeline"`` (tf.data) or ``"auto"`` (see
             :func:`foodvision.train`).
@@ -196,8 +209,13 @@ class StudyProfile:
     finetune_epochs: int = 0
     trainable_blocks: int = 1
     finetune_learning_rate: float = 1e-5
+    finetune_schedule: str = "constant"
+    finetune_warmup_epochs: int = 0
     finetune_average_epochs: int = 0
     transfer_augmentation: str | None = None
+    transfer_label_smoothing: float = 0.0
+    transfer_weight_decay: float = 0.0
+    transfer_tta: str | None = None
     augment_on: str = "auto"
     precision: str = "auto"
     distribution: str | None = None
@@ -226,6 +244,21 @@ class StudyProfile:
             check_int("steps_per_execution", self.steps_per_execution, 1)
             if self.tuning_epochs is not None:
                 check_int("tuning_epochs", self.tuning_epochs, 1)
+            check_choice("finetune_schedule", self.finetune_schedule, FINETUNE_SCHEDULES)
+            check_int("finetune_warmup_epochs", self.finetune_warmup_epochs, 0)
+            if not 0 <= self.transfer_label_smoothing < 1:
+                raise ValueError(
+                    "transfer_label_smoothing must be in [0, 1), got "
+                    f"{self.transfer_label_smoothing!r}"
+                )
+            if not self.transfer_weight_decay >= 0:
+                raise ValueError(
+                    f"transfer_weight_decay must be >= 0, got {self.transfer_weight_decay!r}"
+                )
+            if self.transfer_tta is not None:
+                from foodvision.models.tta import resolve_tta
+
+                resolve_tta(self.transfer_tta)
             check_int("confirm_top", self.confirm_top, 0)
             check_int("confirm_seeds", self.confirm_seeds, 0)
             if not 0 < self.equivalence_margin < 1:

@@ -40,8 +40,13 @@ _TRANSFER_SETTINGS = frozenset(
         "finetune_epochs",
         "trainable_blocks",
         "finetune_learning_rate",
+        "finetune_schedule",
+        "finetune_warmup_epochs",
         "finetune_average_epochs",
         "transfer_augmentation",
+        "transfer_label_smoothing",
+        "transfer_weight_decay",
+        "transfer_tta",
     }
 )
 _SCRATCH_SETTINGS = frozenset(

@@ -145,11 +145,21 @@ def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
     return result
 
 
+_TTA_FIELDS = ("test_time_views", "test_accuracy_single_view")
+"""Fields of a step scored with test-time augmentation: its views and the accuracy of
+the image alone."""
+
+
 def _evaluate_step(
     study: _Study, row: PlannedStep, data: Any, step_dir: Path, outcome: StepOutcome
 ) -> StepResult:
-    """Evaluate the trained model on the test split, save its report, build its summary."""
+    """Evaluate the trained model on the test split, save its report, build its summary.
+
+    A transfer step of a profile with ``transfer_tta`` is scored on the mean output over
+    its test-time views; the single view's accuracy stays in the summary beside it.
+    """
     study.say(f"step {row.step}: evaluating on {data.num_images('test')} test images")
+    views = study.profile.transfer_tta if row.kind == "transfer" else None
     report = evaluate(
         outcome.model,
         data.test,
@@ -159,11 +169,13 @@ def _evaluate_step(
         title=f"Step {row.step}: {row.title}",
         outputs=outcome.test_outputs,
         interpret=study.first_seed,  # the page links the first seed's reports
+        tta=views or False,
     )
     report_dir = step_dir / "report"
     study.say(f"step {row.step}: writing the report and the model to {step_dir}")
     report.save(report_dir)
-    correct = report.probabilities.argmax(axis=1) == report.labels
+    scored = report.tta["probabilities"] if report.tta else report.probabilities
+    correct = scored.argmax(axis=1) == report.labels
     trained = data.num_images("train") * outcome.epochs_this_run
     seconds = outcome.train_seconds
     interval = bootstrap_accuracy_ci(
@@ -174,6 +186,9 @@ def _evaluate_step(
         "test_accuracy_ci95": list(interval),
         "test_images": len(correct),
     }
+    if report.tta:
+        metrics["test_time_views"] = report.tta["views"]
+        metrics["test_accuracy_single_view"] = float(report.metrics.accuracy)
     settings = {
         "study_step": row.step,
         "profile": study.profile.name,
@@ -188,7 +203,7 @@ def _evaluate_step(
         "name": row.name,
         "model": outcome.model.name if row.kind == "search" else row.model,
         "test_accuracy": float(correct.mean()),
-        "test_loss": float(report.metrics.loss),
+        "test_loss": float(report.tta["loss"] if report.tta else report.metrics.loss),
         "epochs_run": len(outcome.history.get("loss", [])),
         "test_accuracy_ci95": list(interval),
         "train_seconds": seconds,
@@ -198,6 +213,7 @@ def _evaluate_step(
         "title": row.title,
         "image_size": row.image_size,
         "augmentation": row.augmentation,
+        **{k: metrics[k] for k in _TTA_FIELDS if k in metrics},
         **outcome.extra,
     }
     return StepResult(row, summary, correct, report.labels, outcome.history)

@@ -66,7 +66,8 @@ def summarise_over_seeds(
 
     ``test_accuracy`` is the mean over seeds, ``test_accuracy_sd`` the standard
     deviation between seeds, ``test_accuracy_ci95`` the two-way bootstrap interval of the
-    mean; the first seed's report and model are linked.
+    mean (``test_loss`` and, with test-time augmentation, ``test_accuracy_single_view``
+    are means too); the first seed's report and model are linked.
 
     Args:
         runs: Per seed, its steps' results (every seed ran the same steps).
@@ -99,6 +100,10 @@ def summarise_over_seeds(
                 "seeds": len(runs),
             }
         )
+        if "test_accuracy_single_view" in first.summary:
+            entries[-1]["test_accuracy_single_view"] = float(
+                np.mean([s["test_accuracy_single_view"] for s in per_seed])
+            )
         if "search_results" in first.summary:
             shared = os.path.normpath(f"seed{seeds[0]}/{first.summary['search_results']}")
             entries[-1]["search_results"] = Path(shared).as_posix()
