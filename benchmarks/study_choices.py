@@ -41,6 +41,29 @@ from _common import DEFAULT_DATA, machine_info, markdown_table, save_json
 import foodvision as fv
 from foodvision.apps.study.search import score_epochs, smoothed_score
 
+PHASE2_BEFORE = {
+    "trainable_blocks": 2,
+    "finetune_learning_rate": 2e-5,
+    "finetune_schedule": "constant",
+    "finetune_warmup_epochs": 0,
+    "finetune_epochs": 15,
+    "finetune_average_epochs": 10,
+    "transfer_augmentation": "light",
+    "transfer_label_smoothing": 0.0,
+}
+"""Step 5's phase 2 as the full profile had it (profile fields)."""
+PHASE2_COSINE = {
+    **PHASE2_BEFORE,
+    "finetune_learning_rate": 1e-4,
+    "finetune_schedule": "cosine",
+    "finetune_warmup_epochs": 1,
+    "finetune_average_epochs": 0,
+    "transfer_label_smoothing": 0.1,
+}
+"""A cosine from a higher peak after a warm-up epoch, with label smoothing."""
+PHASE2_DEEPER = {**PHASE2_COSINE, "trainable_blocks": 3, "finetune_epochs": 25}
+"""That with blocks 3-5 trainable and more epochs."""
+
 COMPARISONS = {
     "heads": [
         ("step 2, flatten head", 2, {"pooling": "flatten"}),
@@ -55,61 +78,13 @@ COMPARISONS = {
         ("step 3 + batch norm", 3, {"batch_norm": True}),
     ],
     "transfer": [
-        (
-            "2 blocks, constant 2e-5, 15 epochs (mean of last 10), light",
-            5,
-            {
-                "trainable_blocks": 2,
-                "finetune_learning_rate": 2e-5,
-                "finetune_schedule": "constant",
-                "finetune_warmup_epochs": 0,
-                "finetune_epochs": 15,
-                "finetune_average_epochs": 10,
-                "transfer_augmentation": "light",
-                "transfer_label_smoothing": 0.0,
-            },
-        ),
-        (
-            "2 blocks, cosine 1e-4, 15 epochs, light, smoothing 0.1",
-            5,
-            {
-                "trainable_blocks": 2,
-                "finetune_learning_rate": 1e-4,
-                "finetune_schedule": "cosine",
-                "finetune_warmup_epochs": 1,
-                "finetune_epochs": 15,
-                "finetune_average_epochs": 0,
-                "transfer_augmentation": "light",
-                "transfer_label_smoothing": 0.1,
-            },
-        ),
-        (
-            "3 blocks, cosine 1e-4, 25 epochs, light, smoothing 0.1",
-            5,
-            {
-                "trainable_blocks": 3,
-                "finetune_learning_rate": 1e-4,
-                "finetune_schedule": "cosine",
-                "finetune_warmup_epochs": 1,
-                "finetune_epochs": 25,
-                "finetune_average_epochs": 0,
-                "transfer_augmentation": "light",
-                "transfer_label_smoothing": 0.1,
-            },
-        ),
+        ("2 blocks, constant 2e-5, 15 epochs (mean of last 10), light", 5, PHASE2_BEFORE),
+        ("2 blocks, cosine 1e-4, 15 epochs, light, smoothing 0.1", 5, PHASE2_COSINE),
+        ("3 blocks, cosine 1e-4, 25 epochs, light, smoothing 0.1", 5, PHASE2_DEEPER),
         (
             "3 blocks, cosine 1e-4, 25 epochs, standard, smoothing 0.1",
             5,
-            {
-                "trainable_blocks": 3,
-                "finetune_learning_rate": 1e-4,
-                "finetune_schedule": "cosine",
-                "finetune_warmup_epochs": 1,
-                "finetune_epochs": 25,
-                "finetune_average_epochs": 0,
-                "transfer_augmentation": "standard",
-                "transfer_label_smoothing": 0.1,
-            },
+            {**PHASE2_DEEPER, "transfer_augmentation": "standard"},
         ),
     ],
     "test_time": [("step 5 as the profile trains it", 5, {})],

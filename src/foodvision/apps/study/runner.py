@@ -145,11 +145,6 @@ def _run_step(study: _Study, row: PlannedStep, data: Any) -> StepResult:
     return result
 
 
-_TTA_FIELDS = ("test_time_views", "test_accuracy_single_view")
-"""Fields of a step scored with test-time augmentation: its views and the accuracy of
-the image alone."""
-
-
 def _evaluate_step(
     study: _Study, row: PlannedStep, data: Any, step_dir: Path, outcome: StepOutcome
 ) -> StepResult:
@@ -181,14 +176,20 @@ def _evaluate_step(
     interval = bootstrap_accuracy_ci(
         correct, resamples=study.profile.bootstrap_resamples, seed=study.seed
     )
+    tta_fields = (
+        {
+            "test_time_views": report.tta["views"],
+            "test_accuracy_single_view": float(report.metrics.accuracy),
+        }
+        if report.tta
+        else {}
+    )
     metrics = {
         "test_accuracy": float(correct.mean()),
         "test_accuracy_ci95": list(interval),
         "test_images": len(correct),
+        **tta_fields,
     }
-    if report.tta:
-        metrics["test_time_views"] = report.tta["views"]
-        metrics["test_accuracy_single_view"] = float(report.metrics.accuracy)
     settings = {
         "study_step": row.step,
         "profile": study.profile.name,
@@ -213,7 +214,7 @@ def _evaluate_step(
         "title": row.title,
         "image_size": row.image_size,
         "augmentation": row.augmentation,
-        **{k: metrics[k] for k in _TTA_FIELDS if k in metrics},
+        **tta_fields,
         **outcome.extra,
     }
     return StepResult(row, summary, correct, report.labels, outcome.history)
