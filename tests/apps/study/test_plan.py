@@ -80,6 +80,14 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("transfer_label_smoothing", 1.0, r"transfer_label_smoothing must be in \[0, 1\)"),
         ("transfer_weight_decay", -0.1, "transfer_weight_decay must be >= 0"),
         ("transfer_tta", "mirror", "unknown test-time augmentation view"),
+        ("scratch_model_options", {4: {}}, "scratch_model_options: 4 is not a step trained"),
+        (
+            "scratch_model_options",
+            {3: {"dropuot": 0.2}},
+            r"scratch_model_options\[3\]: unknown option.*'dropout'",
+        ),
+        ("scratch_model_options", {3: {"dropout": 1.5}}, r"scratch_model_options\[3\]: drop"),
+        ("scratch_model_options", {2: 0.2}, r"scratch_model_options\[2\] must be a mapping"),
     ],
 )
 def test_profile_values_are_checked(field, value, message):
@@ -115,3 +123,33 @@ def test_step5_trains_with_the_profiles_phase_two_settings(monkeypatch, tmp_path
     assert seen["finetune_schedule"] == "cosine" and seen["finetune_warmup_epochs"] == 1
     assert seen["label_smoothing"] == 0.1 and seen["weight_decay"] == 0.05
     assert seen["finetune_epochs"] == 4
+
+
+def test_scratch_steps_build_their_models_with_the_profiles_options(monkeypatch, tmp_path):
+    from foodvision.apps.study import steps
+
+    built, searched = {}, {}
+
+    def fake_build_model(name, **options):
+        built[name] = options
+        raise RuntimeError("stop here")
+
+    def fake_tune_cnn(data, **options):
+        searched.update(options)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(steps, "build_model", fake_build_model)
+    monkeypatch.setattr(steps, "tune_cnn", fake_tune_cnn)
+    options = {"batch_norm": True, "spatial_dropout": 0.0, "dropout": 0.2}
+    profile = fv.StudyProfile("p", scratch_model_options={3: options})
+    data = SimpleNamespace(num_classes=3, image_size=(32, 32))
+    for row in study_plan(profile, steps=[2, 3, 4]):
+        context = steps.StepContext(data, profile, 0, tmp_path / row.folder, 0)
+        with pytest.raises(RuntimeError, match="stop here"):
+            steps.STEP_RUNNERS[row.kind](row, context)
+    assert built["deeper_cnn"] == {"num_classes": 3, "input_shape": (32, 32, 3)}
+    assert built["augmented_cnn"] == {"num_classes": 3, "input_shape": (32, 32, 3), **options}
+    # step 4's search starts from step 3's model
+    space = searched["search_space"]
+    assert space["batch_norm"][0] is True and space["dropout"][0] == 0.2
+    assert space["spatial_dropout"][0] == 0.0

@@ -181,13 +181,18 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert step_fingerprint(longer_head, 5, tiny_data, backend) != step_fingerprint(
         TINY, 5, tiny_data, backend
     )
-    changed = [
-        step
-        for step in (1, 2, 3, 4, 5)
-        if step_fingerprint(longer_step3, step, tiny_data, backend)
-        != step_fingerprint(TINY, step, tiny_data, backend)
-    ]
-    assert changed == [3]
+
+    def changed(profile):
+        return [
+            step
+            for step in (1, 2, 3, 4, 5)
+            if step_fingerprint(profile, step, tiny_data, backend)
+            != step_fingerprint(TINY, step, tiny_data, backend)
+        ]
+
+    assert changed(longer_step3) == [3]
+    lighter_step3 = dataclasses.replace(TINY, scratch_model_options={3: {"dropout": 0.2}})
+    assert changed(lighter_step3) == [3, 4]  # step 4's search starts from step 3's model
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0

@@ -7,6 +7,7 @@ from foodvision.apps.study.search import (
     TRAINING_HYPERPARAMETERS,
     SearchRange,
     TuningResult,
+    search_space_from,
     split_hyperparameters,
 )
 
@@ -101,6 +102,19 @@ def test_bad_search_settings_are_refused(data, tmp_path):
         fv.tune_cnn(data, search_space={"depth": (2,), "colour": (1,)}, directory=tmp_path)
     with pytest.raises(ValueError, match="no depth"):
         fv.tune_cnn(data, search_space={"depth": (6, 7)}, directory=tmp_path)
+
+
+def test_a_search_space_started_from_step_3s_options_tries_them_first():
+    space = search_space_from(
+        {"batch_norm": True, "dropout": 0.2, "learning_rate": 3e-3, "kernel_size": 5}, SPACE
+    )
+    assert space["batch_norm"] == (True, False)  # the chosen value leads, none is lost
+    assert space["learning_rate"] == SearchRange(3e-3, 5e-4, 3e-3, log=True)  # widened
+    assert space["dropout"] == (0.2,) and space["kernel_size"] == (5,)  # not searched: fixed
+    assert {k: space[k] for k in ("depth", "filters", "augmentation")} == {
+        k: SPACE[k] for k in ("depth", "filters", "augmentation")
+    }
+    assert search_space_from({}, SPACE) == SPACE
 
 
 def test_split_hyperparameters_separates_training_options():

@@ -131,6 +131,10 @@ class StudyProfile:
         epochs: Epochs of steps 1 to 4 (step 4: the retraining with the best
             hyperparameters), ``{step: epochs}``.
         learning_rate: Peak learning rate of steps 1-3.
+        scratch_model_options: Options of the CNNs of steps 1-3 over their registered
+            defaults, ``{step: {option: value}}`` (see
+            ``get_model_spec(name).hyperparameters``), e.g. ``{3: {"dropout": 0.2}}``;
+            step 4's search starts from step 3's.
         schedule: Learning-rate schedule of steps 1-4 (see :func:`foodvision.train`).
         warmup_epochs: Warm-up epochs of the cosine schedule.
         early_stopping: Patience of early stopping in steps 1-4 (``None``: never).
@@ -194,6 +198,7 @@ class StudyProfile:
         default_factory=lambda: {1: 10, 2: 10, 3: 10, 4: 10}
     )
     learning_rate: float = 1e-3
+    scratch_model_options: Mapping[int, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     schedule: str = "cosine"
     warmup_epochs: int = 1
     early_stopping: int | None = None
@@ -259,6 +264,7 @@ class StudyProfile:
                 from foodvision.models.tta import resolve_tta
 
                 resolve_tta(self.transfer_tta)
+            _check_scratch_model_options(self.scratch_model_options)
             check_int("confirm_top", self.confirm_top, 0)
             check_int("confirm_seeds", self.confirm_seeds, 0)
             if not 0 < self.equivalence_margin < 1:
@@ -272,6 +278,29 @@ class StudyProfile:
                 f"profile {self.name!r}: transfer_augmentation must be None or one of "
                 f"{', '.join(AUGMENTATION_PRESETS)}, got {self.transfer_augmentation!r}"
             )
+
+
+def _check_scratch_model_options(options: Any) -> None:
+    """Each step of ``options`` is a scratch CNN step and its options build its model."""
+    if not isinstance(options, Mapping):
+        raise ValueError(f"scratch_model_options must be a mapping, got {options!r}")
+    if not options:
+        return
+    from foodvision.models import get_model_spec
+
+    models = {step.step: step.model for step in STEPS if step.kind == "scratch"}
+    for step, chosen in options.items():
+        if isinstance(step, bool) or step not in models:
+            raise ValueError(
+                f"scratch_model_options: {step!r} is not a step trained from scratch "
+                f"({', '.join(map(str, models))})"
+            )
+        if not isinstance(chosen, Mapping):
+            raise ValueError(f"scratch_model_options[{step}] must be a mapping, got {chosen!r}")
+        try:
+            get_model_spec(models[step]).make_config(**chosen)
+        except ValueError as err:
+            raise ValueError(f"scratch_model_options[{step}]: {err}") from err
 
 
 PROFILES: dict[str, StudyProfile] = {

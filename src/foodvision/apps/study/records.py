@@ -93,8 +93,13 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
         if not row.augmentation:
             unused |= {"augment_on"}  # nothing to place
     settings = {k: v for k, v in settings.items() if k not in unused}
+    options = settings.pop("scratch_model_options")
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
+        # step 4's search starts from step 3's model; no options: the same as before them
+        own = options.get(str(3 if row.kind == "search" else row.step))
+        if own:
+            settings["model_options"] = own
     return settings
 
 

@@ -152,6 +152,33 @@ def score_epochs(epochs: int) -> int:
     return max(1, min(5, epochs // 4))
 
 
+def search_space_from(
+    start: Mapping[str, Any], space: Mapping[str, Any] = DEFAULT_SEARCH_SPACE
+) -> dict[str, Any]:
+    """``space`` searched from ``start``, the step-3 model's options over its defaults.
+
+    Each option of ``start`` becomes its hyperparameter's first choice (a range's
+    default, the range widened to hold it), so the first trial is still the step-3
+    model; an option the space does not search stays fixed at ``start``'s value.
+
+    Example:
+        >>> space = search_space_from({"dropout": 0.2, "convs_per_block": 2})
+        >>> space["dropout"], space["convs_per_block"]
+        ((0.2, 0.5, 0.3), (2,))
+    """
+    out = dict(space)
+    for key, value in start.items():
+        choices = out.get(key)
+        if isinstance(choices, SearchRange):
+            low, high = min(choices.low, value), max(choices.high, value)
+            out[key] = dataclasses.replace(choices, default=value, low=low, high=high)
+        elif choices is None:
+            out[key] = (value,)
+        else:
+            out[key] = (value, *(c for c in choices if c != value))
+    return out
+
+
 def architecture_keys() -> tuple[str, ...]:
     """The options of ``tuned_cnn`` a search may tune (the fields of its config)."""
     from foodvision.models import TunedCNNConfig

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from foodvision.apps.study.plan import PlannedStep, StudyProfile
-from foodvision.apps.study.search import TuningResult, tune_cnn
+from foodvision.apps.study.search import TuningResult, search_space_from, tune_cnn
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
 from foodvision.evaluation import history_dict
@@ -142,6 +142,7 @@ def run_scratch(row: PlannedStep, context: StepContext) -> StepOutcome:
         model=row.model,
         learning_rate=context.profile.learning_rate,
         augmentation=row.augmentation,
+        model_options=dict(context.profile.scratch_model_options.get(row.step, {})),
     )
 
 
@@ -180,6 +181,7 @@ def _search(row: PlannedStep, context: StepContext) -> TuningResult:
         tuner=profile.tuner,
         max_trials=profile.tuning_trials,
         epochs=profile.tuning_epochs or row.epochs,
+        search_space=search_space_from(profile.scratch_model_options.get(3, {})),
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
         confirm_top=profile.confirm_top,
