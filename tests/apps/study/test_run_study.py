@@ -20,6 +20,7 @@ TINY = fv.StudyProfile(
     bootstrap_resamples=200,
     reference_model="vgg16_finetune",  # its weights are here: the reference row runs
     transfer_tta="flip",  # step 5 and the reference are scored on image + mirror image
+    scratch_model_options={3: {"dropout": 0.3}},  # step 3 built with it
 )
 
 
@@ -69,6 +70,12 @@ def test_summary_schema_and_files(study, tiny_data):
     again = fv.evaluate(whole, tiny_data.test, tiny_data.class_names, interpret=False, tta=True)
     assert again.tta["accuracy"] == pytest.approx(summary["steps"][4]["test_accuracy"])
     assert again.accuracy == pytest.approx(summary["steps"][4]["test_accuracy_single_view"])
+    step3 = fv.load_model(study.out_dir / summary["steps"][2]["model_file"])
+    assert step3.get_layer("head_dropout").rate == 0.3  # step 3 was built with its option
+    assert summary["steps"][2]["model_options"] == {"dropout": 0.3}
+    card = (study.out_dir / summary["steps"][2]["model_file"]).with_name("model_card.md")
+    assert "model options: {'dropout': 0.3}" in card.read_text()
+    assert "model_options" not in summary["steps"][1]
     assert summary["steps"][4]["epochs_run"] == 1  # the head, on cached features
     assert summary["steps"][4]["cached_features"] is True
     tuning = study.out_dir / "step4_tuned" / "tuning"

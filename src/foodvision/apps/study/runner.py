@@ -198,6 +198,8 @@ def _evaluate_step(
         "precision": study.profile.precision,
         "seed": study.seed,
     }
+    if "model_options" in outcome.extra:
+        settings["model options"] = outcome.extra["model_options"]
     model_path = write_run_model(outcome.model, data, step_dir, training=settings, metrics=metrics)
     summary = {
         "step": row.step,

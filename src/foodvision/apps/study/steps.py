@@ -135,15 +135,19 @@ def _train_cnn(
 
 
 def run_scratch(row: PlannedStep, context: StepContext) -> StepOutcome:
-    """Train the step's CNN from scratch with the profile's schedule."""
-    return _train_cnn(
+    """Train the step's CNN from scratch with the profile's schedule (and its options)."""
+    options = dict(context.profile.scratch_model_options.get(row.step, {}))
+    outcome = _train_cnn(
         row,
         context,
         model=row.model,
         learning_rate=context.profile.learning_rate,
         augmentation=row.augmentation,
-        model_options=dict(context.profile.scratch_model_options.get(row.step, {})),
+        model_options=options,
     )
+    if options:
+        outcome.extra["model_options"] = options
+    return outcome
 
 
 SEARCH_FILE = "search.json"
