@@ -117,6 +117,9 @@ Example:
 
 STEP_NUMBERS = tuple(step.step for step in STEPS)
 
+SEARCH_STARTS_FROM = 3
+"""The step whose model step 4's search starts from (and whose model options it keeps)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class StudyProfile:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.apps.study.plan import PlannedStep, StudyProfile
+from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyProfile
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
 
@@ -96,8 +96,8 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
     options = settings.pop("scratch_model_options")
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
-        # step 4's search starts from step 3's model; no options: the same as before them
-        own = options.get(str(3 if row.kind == "search" else row.step))
+        # no options: the same settings as before the field existed
+        own = options.get(str(SEARCH_STARTS_FROM if row.kind == "search" else row.step))
         if own:
             settings["model_options"] = own
     return settings
