@@ -3,7 +3,8 @@
 Trains variants of a study step under a profile's settings on several seeds (each
 seed redraws the validation split and seeds the training) and prints each variant's
 validation score. For the scratch CNNs that is the mean validation accuracy of their
-last epochs, the score the step-4 search uses; for step 5 it is the accuracy of the
+last epochs, the score the step-4 search uses (the final model's accuracy, alone and
+with the test-time flip, is printed beside it); for step 5 it is the accuracy of the
 final model (the weight average, when phase 2 averages) on the validation split, alone
 and with the test-time flip. The test split is left out of the data before training:
 it is never evaluated.
@@ -29,6 +30,8 @@ Comparisons (``--compare``):
 Example:
     python benchmarks/study_choices.py --compare heads --profile quick --seeds 3
     python benchmarks/study_choices.py --compare transfer --profile full --seeds 2
+    python benchmarks/study_choices.py --compare step3_capacity --profile full \
+        --seeds 1 --only "two convolutions"
 """
 
 from __future__ import annotations
@@ -159,13 +162,27 @@ def run_variant(data, profile, step, options, seed):
         seed=seed,
         verbose=0,
     )
+    seconds = time.perf_counter() - start
     curve = history.history["val_accuracy"]
+    final = fv.evaluate(model, data.val, data.class_names, interpret=False, tta="flip")
     return {
         "score": smoothed_score(curve, score_epochs(row.epochs)),
         "epochs": len(curve),
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
+        "final_accuracy": final.accuracy,
+        "final_accuracy_flip": final.tta["accuracy"],
         "val_accuracy": [round(float(v), 4) for v in curve],
     }
+
+
+def _final_scores(result):
+    """The final model's validation accuracy alone and with the flip, where scored."""
+    if "final_accuracy" not in result:
+        return ""
+    return (
+        f"; final model {result['final_accuracy']:.4f}, "
+        f"with the test-time flip {result['final_accuracy_flip']:.4f}"
+    )
 
 
 def main():
@@ -175,6 +192,7 @@ def main():
     parser.add_argument("--profile", choices=tuple(fv.PROFILES), default="quick")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--loader", choices=("auto", "tf", "arrays"), default="auto")
+    parser.add_argument("--only", default=None, help="run the variants whose name holds this")
     parser.add_argument("--out", default=None, help="JSON path (default: results/...)")
     args = parser.parse_args()
     profile = fv.PROFILES[args.profile]
@@ -187,7 +205,9 @@ def main():
         "runs": [],
     }
     rows = payload["runs"]
-    variants = COMPARISONS[args.compare]
+    variants = [v for v in COMPARISONS[args.compare] if args.only is None or args.only in v[0]]
+    if not variants:
+        parser.error(f"no variant of {args.compare!r} has {args.only!r} in its name")
     transfer = all(step == 5 for _, step, _ in variants)
     side = profile.transfer_image_size if transfer else profile.scratch_image_size
     for seed in range(args.seeds):
@@ -211,7 +231,8 @@ def main():
                 rows.append({"variant": variant, "seed": seed, **result})
                 print(
                     f"seed {seed} {variant}: validation score {result['score']:.4f} "
-                    f"({result['epochs']} epochs, {result['seconds']:.0f} s)",
+                    f"({result['epochs']} epochs, {result['seconds']:.0f} s)"
+                    + _final_scores(result),
                     flush=True,
                 )
             save_json(out, payload)  # after every run: an interrupted comparison keeps its runs

@@ -79,7 +79,9 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("finetune_schedule", "cosin", "finetune_schedule must be one of"),
         ("transfer_label_smoothing", 1.0, r"transfer_label_smoothing must be in \[0, 1\)"),
         ("transfer_weight_decay", -0.1, "transfer_weight_decay must be >= 0"),
-        ("transfer_tta", "mirror", "unknown test-time augmentation view"),
+        ("transfer_tta", "mirror", "transfer_tta: unknown test-time augmentation view"),
+        ("scratch_tta", "flip,spin", "scratch_tta: unknown test-time augmentation view"),
+        ("scratch_tta", True, "scratch_tta must be None or views such as 'flip,zoom', got True"),
         ("scratch_model_options", {4: {}}, "scratch_model_options: 4 is not a step trained"),
         (
             "scratch_model_options",

@@ -200,11 +200,23 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert changed(longer_step3) == [3]
     lighter_step3 = dataclasses.replace(TINY, scratch_model_options={3: {"dropout": 0.2}})
     assert changed(lighter_step3) == [3, 4]  # step 4's search starts from step 3's model
+    assert changed(dataclasses.replace(TINY, scratch_tta="flip")) == [1, 2, 3, 4]
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
     )
     assert again.summary["steps"][0] == study.summary["steps"][0]
+
+
+def test_scratch_steps_are_scored_with_their_test_time_views(tiny_data, tmp_path):
+    flipped = dataclasses.replace(TINY, scratch_tta="flip")
+    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[1], profile=flipped, verbose=0)
+    step = result.summary["steps"][0]
+    assert step["test_time_views"] == ["original", "flip"]
+    model = fv.load_model(tmp_path / step["model_file"])
+    again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
+    assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
+    assert again.accuracy == pytest.approx(step["test_accuracy_single_view"])
 
 
 def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):

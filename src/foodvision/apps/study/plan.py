@@ -138,6 +138,9 @@ class StudyProfile:
             defaults, ``{step: {option: value}}`` (see
             ``get_model_spec(name).hyperparameters``), e.g. ``{3: {"dropout": 0.2}}``;
             step 4's search starts from step 3's.
+        scratch_tta: Steps 1-4 are scored on the mean output over these test-time
+            views besides the image itself, like ``transfer_tta`` for step 5;
+            ``None``: the image alone.
         schedule: Learning-rate schedule of steps 1-4 (see :func:`foodvision.train`).
         warmup_epochs: Warm-up epochs of the cosine schedule.
         early_stopping: Patience of early stopping in steps 1-4 (``None``: never).
@@ -202,6 +205,7 @@ class StudyProfile:
     )
     learning_rate: float = 1e-3
     scratch_model_options: Mapping[int, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    scratch_tta: str | None = None
     schedule: str = "cosine"
     warmup_epochs: int = 1
     early_stopping: int | None = None
@@ -263,10 +267,8 @@ class StudyProfile:
                 raise ValueError(
                     f"transfer_weight_decay must be >= 0, got {self.transfer_weight_decay!r}"
                 )
-            if self.transfer_tta is not None:
-                from foodvision.models.tta import resolve_tta
-
-                resolve_tta(self.transfer_tta)
+            _check_tta("scratch_tta", self.scratch_tta)
+            _check_tta("transfer_tta", self.transfer_tta)
             _check_scratch_model_options(self.scratch_model_options)
             check_int("confirm_top", self.confirm_top, 0)
             check_int("confirm_seeds", self.confirm_seeds, 0)
@@ -281,6 +283,20 @@ class StudyProfile:
                 f"profile {self.name!r}: transfer_augmentation must be None or one of "
                 f"{', '.join(AUGMENTATION_PRESETS)}, got {self.transfer_augmentation!r}"
             )
+
+
+def _check_tta(field: str, views: Any) -> None:
+    """``views`` is ``None`` or test-time views that :func:`resolve_tta` accepts."""
+    if views is None:
+        return
+    if not isinstance(views, str):
+        raise ValueError(f"{field} must be None or views such as 'flip,zoom', got {views!r}")
+    from foodvision.models.tta import resolve_tta
+
+    try:
+        resolve_tta(views)
+    except ValueError as err:
+        raise ValueError(f"{field}: {err}") from err
 
 
 def _check_scratch_model_options(options: Any) -> None:

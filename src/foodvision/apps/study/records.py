@@ -94,12 +94,15 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
             unused |= {"augment_on"}  # nothing to place
     settings = {k: v for k, v in settings.items() if k not in unused}
     options = settings.pop("scratch_model_options")
+    views = settings.pop("scratch_tta")
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
-        # no options: the same settings as before the field existed
+        # unset: the same settings as before these fields existed
         own = options.get(str(SEARCH_STARTS_FROM if row.kind == "search" else row.step))
         if own:
             settings["model_options"] = own
+        if views is not None:
+            settings["scratch_tta"] = views
     return settings
 
 

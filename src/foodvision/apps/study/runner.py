@@ -150,11 +150,13 @@ def _evaluate_step(
 ) -> StepResult:
     """Evaluate the trained model on the test split, save its report, build its summary.
 
-    A transfer step of a profile with ``transfer_tta`` is scored on the mean output over
-    its test-time views; the single view's accuracy stays in the summary beside it.
+    A step of a profile with test-time views (``transfer_tta`` for step 5,
+    ``scratch_tta`` for steps 1-4) is scored on the mean output over them; the single
+    view's accuracy stays in the summary beside it.
     """
     study.say(f"step {row.step}: evaluating on {data.num_images('test')} test images")
-    views = study.profile.transfer_tta if row.kind == "transfer" else None
+    profile = study.profile
+    views = profile.transfer_tta if row.kind == "transfer" else profile.scratch_tta
     report = evaluate(
         outcome.model,
         data.test,
