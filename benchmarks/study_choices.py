@@ -20,7 +20,9 @@ Comparisons (``--compare``):
   under "standard" augmentation), against lighter dropout (no spatial dropout, dense
   0.2), with and without batch normalisation.
 - ``step3_capacity``: step 3 wider (48 filters in the first block instead of 32) or
-  with two convolutions per block, its dropout and augmentation unchanged.
+  with two convolutions per block, its dropout and augmentation unchanged; and two
+  convolutions per block with the ``step3_fit`` variant that scored best (batch norm,
+  dense dropout 0.2, no spatial dropout).
 - ``transfer``: step 5's phase 2 as the first full profile had it (blocks 4-5 at a
   constant 2e-5, "light" augmentation, the mean of the last 10 of 15 epochs), against
   a cosine schedule from a higher peak with label smoothing, then three blocks and
@@ -98,6 +100,11 @@ COMPARISONS = {
     "step3_capacity": [
         ("step 3, 48 filters in the first block (32)", 3, {"filters": 48}),
         ("step 3, two convolutions per block (one)", 3, {"convs_per_block": 2}),
+        (
+            "step 3 + batch norm, two convolutions per block, dropout 0.2, no spatial dropout",
+            3,
+            {"batch_norm": True, "convs_per_block": 2, "spatial_dropout": 0.0, "dropout": 0.2},
+        ),
     ],
     "transfer": [
         ("2 blocks, constant 2e-5, 15 epochs (mean of last 10), light", 5, PHASE2_BEFORE),
