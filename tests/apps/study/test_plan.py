@@ -3,7 +3,12 @@ from types import SimpleNamespace
 import pytest
 
 import foodvision as fv
-from foodvision.apps.study.plan import resolve_profile, resolve_steps, study_plan
+from foodvision.apps.study.plan import (
+    check_model_options,
+    resolve_profile,
+    resolve_steps,
+    study_plan,
+)
 
 
 def test_plan_is_the_table_of_the_five_steps():
@@ -83,12 +88,6 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("scratch_tta", "flip,spin", "scratch_tta: unknown test-time augmentation view"),
         ("scratch_tta", True, "scratch_tta must be None or views such as 'flip,zoom', got True"),
         ("scratch_model_options", {4: {}}, "scratch_model_options: 4 is not a step trained"),
-        (
-            "scratch_model_options",
-            {3: {"dropuot": 0.2}},
-            r"scratch_model_options\[3\]: unknown option.*'dropout'",
-        ),
-        ("scratch_model_options", {3: {"dropout": 1.5}}, r"scratch_model_options\[3\]: drop"),
         ("scratch_model_options", {2: 0.2}, r"scratch_model_options\[2\] must be a mapping"),
     ],
 )
@@ -96,6 +95,31 @@ def test_profile_values_are_checked(field, value, message):
     settings = {"epochs": {1: 1, 2: 1, 3: 1, 4: 1}, "finetune_epochs": 2, field: value}
     with pytest.raises(ValueError, match=f"profile 'bad': {message}"):
         fv.StudyProfile("bad", **settings)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({3: {"dropuot": 0.2}}, r"scratch_model_options\[3\]: unknown option.*'dropout'"),
+        ({3: {"dropout": 1.5}}, r"scratch_model_options\[3\]: dropout"),
+        ({1: {"filters": 0}}, r"scratch_model_options\[1\]: filters"),
+    ],
+)
+def test_model_options_are_checked_before_the_study_loads_anything(options, message, tmp_path):
+    profile = fv.StudyProfile("bad", scratch_model_options=options)  # Keras-free: not yet
+    with pytest.raises(ValueError, match=f"profile 'bad': {message}"):
+        check_model_options(profile)
+    with pytest.raises(ValueError, match=message):
+        fv.run_study("no/such/folder", profile=profile, out_dir=tmp_path / "study")
+    assert not (tmp_path / "study").exists()
+
+
+def test_built_in_profiles_options_build_their_models():
+    for profile in fv.PROFILES.values():
+        check_model_options(profile)
+    options = fv.PROFILES["full"].scratch_model_options[3]
+    model = fv.build_model("augmented_cnn", num_classes=5, input_shape=(128, 128, 3), **options)
+    assert model.get_layer("block1_conv2") and model.get_layer("block1_bn1")
 
 
 def test_step5_trains_with_the_profiles_phase_two_settings(monkeypatch, tmp_path):

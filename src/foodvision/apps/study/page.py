@@ -136,6 +136,11 @@ def _settings(values: Mapping[str, Any]) -> str:
 
 def _details(step: Mapping[str, Any]) -> str:
     parts = []
+    if step.get("model_options") and "best_hyperparameters" not in step:
+        parts.append(
+            f"Built with these options over {esc(step.get('model'))}'s defaults: "
+            f"{esc(_settings(step['model_options']))}."
+        )
     if "best_hyperparameters" in step:
         parts.append(
             f"Search: {step.get('tuner')} with {step.get('tuning_trials')} trials in "

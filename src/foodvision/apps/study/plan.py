@@ -299,15 +299,19 @@ def _check_tta(field: str, views: Any) -> None:
         raise ValueError(f"{field}: {err}") from err
 
 
+def _scratch_models() -> dict[int, str]:
+    """``{step: model}`` of the steps whose CNN trains from scratch with its own options."""
+    return {step.step: step.model for step in STEPS if step.kind == "scratch"}
+
+
 def _check_scratch_model_options(options: Any) -> None:
-    """Each step of ``options`` is a scratch CNN step and its options build its model."""
+    """``options`` maps steps trained from scratch to mappings of options.
+
+    Their names and values are checked by :func:`check_model_options` (it needs Keras).
+    """
     if not isinstance(options, Mapping):
         raise ValueError(f"scratch_model_options must be a mapping, got {options!r}")
-    if not options:
-        return
-    from foodvision.models import get_model_spec
-
-    models = {step.step: step.model for step in STEPS if step.kind == "scratch"}
+    models = _scratch_models()
     for step, chosen in options.items():
         if isinstance(step, bool) or step not in models:
             raise ValueError(
@@ -316,11 +320,45 @@ def _check_scratch_model_options(options: Any) -> None:
             )
         if not isinstance(chosen, Mapping):
             raise ValueError(f"scratch_model_options[{step}] must be a mapping, got {chosen!r}")
+
+
+def check_model_options(profile: StudyProfile) -> None:
+    """Each step's ``scratch_model_options`` build its model (names and values).
+
+    Run by :func:`foodvision.run_study` before anything loads. Not part of making a
+    profile: the check imports the models, and with them Keras, which the command line
+    must not import before it has chosen the backend.
+
+    Raises:
+        ValueError: An unknown option (the message names the closest one) or a bad value.
+
+    Example:
+        >>> check_model_options(StudyProfile("p", scratch_model_options={3: {"dropuot": 0.2}}))
+        Traceback (most recent call last):
+        ValueError: profile 'p': scratch_model_options[3]: unknown option(s) for model ...
+    """
+    from foodvision.models import get_model_spec
+
+    models = _scratch_models()
+    for step, chosen in profile.scratch_model_options.items():
         try:
             get_model_spec(models[step]).make_config(**chosen)
         except ValueError as err:
-            raise ValueError(f"scratch_model_options[{step}]: {err}") from err
+            raise ValueError(
+                f"profile {profile.name!r}: scratch_model_options[{step}]: {err}"
+            ) from err
 
+
+FULL_STEP3_OPTIONS: Mapping[str, Any] = {
+    "batch_norm": True,
+    "convs_per_block": 2,
+    "spatial_dropout": 0.0,
+    "dropout": 0.2,
+}
+"""Step 3 of the full profile over ``augmented_cnn``'s defaults: two convolutions per block
+with batch normalisation and lighter dropout, chosen on validation data
+(``benchmarks/study_choices.py --compare step3_capacity``: 84.1 % against 79.7 % for
+the defaults on one validation split; the test split was never evaluated)."""
 
 PROFILES: dict[str, StudyProfile] = {
     "quick": StudyProfile(
@@ -338,6 +376,7 @@ PROFILES: dict[str, StudyProfile] = {
         scratch_image_size=128,
         transfer_image_size=224,
         epochs={1: 30, 2: 40, 3: 80, 4: 80},
+        scratch_model_options={3: FULL_STEP3_OPTIONS},
         tuner="bayesian",
         tuning_trials=12,
         head_epochs=30,
@@ -353,13 +392,14 @@ PROFILES: dict[str, StudyProfile] = {
 epochs, an 8-trial Bayesian search of 30-epoch trials, only the head of VGG16 trained
 on cached features.
 ``full`` is the real study for a GPU: every scratch CNN runs its whole cosine schedule
-(no early stop cuts it before the rate has decayed), step 4's search trains 12 trials of
-the retraining's length, and VGG16's phase 2 trains blocks 4-5 on "light"-augmented
-images for 15 epochs and keeps the mean of the weights of the last 10. ``gpu`` is
-``full`` sized for one GPU (run it on the JAX backend): every step at 224 px in batches
-of 128 per device, mixed bfloat16, augmentation inside the compiled step, and twice the
-peak learning rate of the scratch CNNs for four times the batch (Adam's square-root
-rule).
+(no early stop cuts it before the rate has decayed), step 3 has two convolutions per
+block with batch normalisation (:data:`FULL_STEP3_OPTIONS`), step 4's search starts from
+it and trains 12 trials of the retraining's length, and VGG16's phase 2 trains blocks 4-5
+on "light"-augmented images for 15 epochs and keeps the mean of the weights of the last
+10. ``gpu`` is ``full`` sized for one GPU (run it on the JAX backend): every step at
+224 px in batches of 128 per device, mixed bfloat16, augmentation inside the compiled
+step, and twice the peak learning rate of the scratch CNNs for four times the batch
+(Adam's square-root rule).
 
 Example:
     >>> sorted(PROFILES), PROFILES["full"].scratch_image_size

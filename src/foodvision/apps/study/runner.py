@@ -24,6 +24,7 @@ from foodvision.apps.study.plan import (
     STEP_NUMBERS,
     PlannedStep,
     StudyProfile,
+    check_model_options,
     reference_row,
     resolve_profile,
     study_plan,
@@ -310,6 +311,7 @@ def run_study(
         steps_per_execution=steps_per_execution,
     )
     plan = study_plan(config, steps)  # bad steps fail here, before anything loads
+    check_model_options(config)
     chosen = seed_list(seed, seeds)
     devices = device_count(resolve_distribution(config.distribution))
     out = Path(out_dir)
