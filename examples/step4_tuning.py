@@ -1,10 +1,11 @@
 """Step 4: tune the step-3 model with KerasTuner, then retrain it with the best choices.
 
 The search covers learning rate, weight decay, label smoothing, augmentation strength,
-width, batch normalisation, head and dropout (``fv.DEFAULT_SEARCH_SPACE``); each trial
-trains as long as the retraining (``--trial-epochs``, default ``--epochs``), is scored by
-its last epochs, and the best two train again on a second seed. The trials table, the
-chosen hyperparameters and a plot of the trial scores are saved under ``--out``/tuning.
+width, convolutions per block, batch normalisation, head and dropout
+(``fv.DEFAULT_SEARCH_SPACE``); each trial trains as long as the retraining
+(``--trial-epochs``, default ``--epochs``), is scored by its last epochs, and the best
+two train again on a second seed. The trials table, the chosen hyperparameters and a plot
+of the trial scores are saved under ``--out``/tuning.
 
     python examples/step4_tuning.py --trials 8 --epochs 30
 """

@@ -209,6 +209,19 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert again.summary["steps"][0] == study.summary["steps"][0]
 
 
+def test_a_changed_search_space_reruns_only_step_4(tiny_data, monkeypatch):
+    from foodvision.apps.study import records
+
+    def fingerprints():
+        return [step_fingerprint(TINY, step, tiny_data, "jax") for step in (1, 2, 3, 4, 5)]
+
+    before = fingerprints()
+    narrower = {**fv.DEFAULT_SEARCH_SPACE, "convs_per_block": (1,)}
+    monkeypatch.setattr(records, "DEFAULT_SEARCH_SPACE", narrower)
+    after = fingerprints()
+    assert [step for step, b, a in zip((1, 2, 3, 4, 5), before, after) if b != a] == [4]
+
+
 def test_scratch_steps_are_scored_with_their_test_time_views(tiny_data, tmp_path):
     flipped = dataclasses.replace(TINY, scratch_tta="flip")
     result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[1], profile=flipped, verbose=0)

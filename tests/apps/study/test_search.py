@@ -117,6 +117,26 @@ def test_a_search_space_started_from_step_3s_options_tries_them_first():
     assert search_space_from({}, SPACE) == SPACE
 
 
+def test_every_choice_of_the_default_search_space_builds_the_model_it_names():
+    last = {
+        key: choices.high if isinstance(choices, SearchRange) else choices[-1]
+        for key, choices in fv.DEFAULT_SEARCH_SPACE.items()
+    }
+    options, training = split_hyperparameters(last)
+    assert set(training) == {"learning_rate", "weight_decay", "label_smoothing", "augmentation"}
+    assert fv.DEFAULT_SEARCH_SPACE["convs_per_block"] == (1, 2)  # capacity is searched
+    counts = []
+    for convs in (1, 2):
+        model = fv.build_model(
+            "tuned_cnn",
+            num_classes=3,
+            input_shape=(32, 32, 3),
+            **{**options, "convs_per_block": convs},
+        )
+        counts.append(sum("conv" in type(layer).__name__.lower() for layer in model.layers))
+    assert counts[0] >= 2 and counts[1] == 2 * counts[0]
+
+
 def test_split_hyperparameters_separates_training_options():
     model, training = split_hyperparameters({"depth": 2, "learning_rate": 0.01, "batch_size": 8})
     assert model == {"depth": 2} and training == {"learning_rate": 0.01, "batch_size": 8}

@@ -89,10 +89,10 @@ STEPS: tuple[StudyStep, ...] = (
         "tuned_cnn",
         None,
         "The step-3 model's learning rate, weight decay, label smoothing, augmentation "
-        "strength (up to RandAugment with MixUp and CutMix), width, batch normalisation, "
-        "head and dropout chosen by a KerasTuner search on the validation split, every "
-        "trial as long as the retraining; the best few trials re-run on more seeds and "
-        "the best mean wins.",
+        "strength (up to RandAugment with MixUp and CutMix), width, convolutions per block, "
+        "batch normalisation, head and dropout chosen by a KerasTuner search on the "
+        "validation split, every trial as long as the retraining; the best few trials "
+        "re-run on more seeds and the best mean wins.",
         kind="search",
     ),
     StudyStep(

@@ -7,8 +7,9 @@ step resumes from its checkpoints when ``attempt.json`` has the current settings
 starts over when they changed.
 
 The settings of a step (its *fingerprint*) are the profile fields that can change its
-result, the seed, the dataset, its classes and test-set size, and the backend: editing,
-say, the fine-tuning epochs does not throw away finished CNN steps.
+result (for step 4 also the space it searches), the seed, the dataset, its classes and
+test-set size, and the backend: editing, say, the fine-tuning epochs does not throw away
+finished CNN steps.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import dataclasses
 import json
 import shutil
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyProfile
+from foodvision.apps.study.search import DEFAULT_SEARCH_SPACE, SearchRange
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
 
@@ -103,7 +105,16 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
             settings["model_options"] = own
         if views is not None:
             settings["scratch_tta"] = views
+    if row.kind == "search":
+        settings["search_space"] = _described(DEFAULT_SEARCH_SPACE)
     return settings
+
+
+def _described(space: Mapping[str, Any]) -> dict[str, Any]:
+    """A search space as JSON: a range as its fields, choices as a list."""
+    return json_safe(
+        {k: dataclasses.asdict(v) if isinstance(v, SearchRange) else v for k, v in space.items()}
+    )
 
 
 def fingerprint(

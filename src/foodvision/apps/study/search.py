@@ -2,8 +2,8 @@
 
 The search space covers what moves small-data accuracy most: the training (learning
 rate on a log scale, weight decay, label smoothing, augmentation strength up to
-RandAugment with MixUp and CutMix) and the architecture (width, depth, batch
-normalisation, the head, dropout). Every trial trains through :func:`foodvision.train`
+RandAugment with MixUp and CutMix) and the architecture (width, convolutions per block,
+batch normalisation, the head, dropout). Every trial trains through :func:`foodvision.train`
 with the schedule and number of epochs of the retraining, so what a trial scores is
 what the retraining runs; a trial's score is its mean validation accuracy over its last
 epochs (:func:`smoothed_score`), not its luckiest epoch. The best few trials then train
@@ -86,6 +86,7 @@ DEFAULT_SEARCH_SPACE: Mapping[str, Any] = {
     "label_smoothing": (0.0, 0.1),
     "augmentation": ("standard", "light", "strong"),
     "filters": (32, 16, 48, 64),
+    "convs_per_block": (1, 2),
     "batch_norm": (False, True),
     "pooling": ("flatten", "avg"),
     "spatial_dropout": (0.1, 0.0, 0.2),
@@ -95,9 +96,11 @@ DEFAULT_SEARCH_SPACE: Mapping[str, Any] = {
 continuous. The first choice (a range's ``default``) of each is the step-3 model's
 setting, and the first trial of a Bayesian search uses them all, so the search always
 measures the model it tries to improve. ``"strong"`` augmentation is RandAugment with
-CutMix and MixUp; ``weight_decay`` is decoupled (Adam with it is AdamW). Epochs, batch
-size and schedule are fixed: they are the retraining's. Depth is step 2's question and
-stays at step 3's (pass ``search_space`` with ``"depth"`` to search it too).
+CutMix and MixUp; ``weight_decay`` is decoupled (Adam with it is AdamW). Capacity is
+searched by the width (``filters``) and the convolutions in each block
+(``convs_per_block``); the number of blocks is step 2's question and stays at step 3's
+(pass ``search_space`` with ``"depth"`` to search it too). Epochs, batch size and
+schedule are fixed: they are the retraining's.
 
 Example:
     >>> DEFAULT_SEARCH_SPACE["filters"]
