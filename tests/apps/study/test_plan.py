@@ -89,6 +89,8 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("scratch_tta", True, "scratch_tta must be None or views such as 'flip,zoom', got True"),
         ("scratch_model_options", {4: {}}, "scratch_model_options: 4 is not a step trained"),
         ("scratch_model_options", {2: 0.2}, r"scratch_model_options\[2\] must be a mapping"),
+        ("tuning_start_points", {"dropout": 0.2}, "tuning_start_points must be a tuple"),
+        ("tuning_start_points", ("dropout",), "tuning_start_points must be a tuple"),
     ],
 )
 def test_profile_values_are_checked(field, value, message):
@@ -100,13 +102,24 @@ def test_profile_values_are_checked(field, value, message):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({3: {"dropuot": 0.2}}, r"scratch_model_options\[3\]: unknown option.*'dropout'"),
-        ({3: {"dropout": 1.5}}, r"scratch_model_options\[3\]: dropout"),
-        ({1: {"filters": 0}}, r"scratch_model_options\[1\]: filters"),
+        (
+            {"scratch_model_options": {3: {"dropuot": 0.2}}},
+            r"scratch_model_options\[3\]: unknown option.*'dropout'",
+        ),
+        ({"scratch_model_options": {3: {"dropout": 1.5}}}, r"scratch_model_options\[3\]: dropout"),
+        ({"scratch_model_options": {1: {"filters": 0}}}, r"scratch_model_options\[1\]: filters"),
+        (
+            {"tuning_start_points": ({"dropout": 0.7},)},
+            r"tuning_start_points: start point \{'dropout': 0.7\}: dropout=0.7 is not in",
+        ),
+        (
+            {"tuning_start_points": ({"dropout": 0.2},), "tuner": "hyperband"},
+            "tuning_start_points: start_points need tuner='bayesian'",
+        ),
     ],
 )
 def test_model_options_are_checked_before_the_study_loads_anything(options, message, tmp_path):
-    profile = fv.StudyProfile("bad", scratch_model_options=options)  # Keras-free: not yet
+    profile = fv.StudyProfile("bad", **options)  # Keras-free: not yet
     with pytest.raises(ValueError, match=f"profile 'bad': {message}"):
         check_model_options(profile)
     with pytest.raises(ValueError, match=message):

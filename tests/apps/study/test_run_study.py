@@ -202,6 +202,7 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     lighter_step3 = dataclasses.replace(TINY, scratch_model_options={3: {"dropout": 0.2}})
     assert changed(lighter_step3) == [3, 4]  # step 4's search starts from step 3's model
     assert changed(dataclasses.replace(TINY, scratch_tta="flip")) == [1, 2, 3, 4]
+    assert changed(dataclasses.replace(TINY, tuning_start_points=({"dropout": 0.2},))) == [4]
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0

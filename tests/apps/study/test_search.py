@@ -104,6 +104,36 @@ def test_bad_search_settings_are_refused(data, tmp_path):
         fv.tune_cnn(data, search_space={"depth": (6, 7)}, directory=tmp_path)
 
 
+def test_a_bayesian_search_tries_its_start_points_right_after_the_defaults(data, tmp_path):
+    start = {"filters": 16, "batch_norm": True}
+    kwargs = dict(max_trials=3, epochs=1, search_space=SPACE, start_points=[start], seed=0)
+    result = fv.tune_cnn(data, confirm_top=0, directory=tmp_path / "a", **kwargs)
+    tried = [trial["hyperparameters"] for trial in result.trials]
+    assert tried[:2] == [DEFAULTS, {**DEFAULTS, **start}] and len(tried) == 3
+    # resumed after its first trial, the search still goes on with the start point
+    partial = fv.tune_cnn(
+        data, confirm_top=0, directory=tmp_path / "b", **{**kwargs, "max_trials": 1}
+    )
+    assert [t["hyperparameters"] for t in partial.trials] == [DEFAULTS]
+    resumed = fv.tune_cnn(data, confirm_top=0, directory=tmp_path / "b", **kwargs)
+    assert [t["hyperparameters"] for t in resumed.trials][:2] == tried[:2]
+
+
+@pytest.mark.parametrize(
+    ("points", "tuner", "message"),
+    [
+        ([{"colour": 1}], "bayesian", "colour=1 is not in the search space"),
+        ([{"filters": 12}], "bayesian", "filters=12 is not in the search space"),
+        ([{"learning_rate": 0.1}], "bayesian", "learning_rate=0.1 is not in"),
+        ({"filters": 16}, "bayesian", "must be a list of mappings"),
+        ([{"filters": 16}], "hyperband", "need tuner='bayesian'"),
+    ],
+)
+def test_start_points_outside_the_search_space_are_refused(data, tmp_path, points, tuner, message):
+    with pytest.raises(ValueError, match=message):
+        fv.tune_cnn(data, tuner=tuner, search_space=SPACE, start_points=points, directory=tmp_path)
+
+
 def test_a_search_space_started_from_step_3s_options_tries_them_first():
     space = search_space_from(
         {"batch_norm": True, "dropout": 0.2, "learning_rate": 3e-3, "kernel_size": 5}, SPACE

@@ -150,6 +150,9 @@ class StudyProfile:
         tuning_trials: Trials of the Bayesian search.
         tuning_epochs: Epochs per trial (Bayesian) or the most a trial trains
             (Hyperband); ``None``: step 4's epochs, so a trial is the run it predicts.
+        tuning_start_points: Configurations step 4's Bayesian search tries right after
+            step 3's own, each some hyperparameters over step 3's settings (see
+            :func:`foodvision.tune_cnn`'s ``start_points``).
         confirm_top: Step 4, how many of the best trials train again on more seeds.
         confirm_seeds: Step 4, how many more seeds each of them trains with.
         equivalence_margin: With several seeds, two steps whose paired difference lies
@@ -213,6 +216,7 @@ class StudyProfile:
     tuner: str = "bayesian"
     tuning_trials: int = 4
     tuning_epochs: int | None = None
+    tuning_start_points: tuple[Mapping[str, Any], ...] = ()
     confirm_top: int = 2
     confirm_seeds: int = 1
     equivalence_margin: float = 0.02
@@ -270,6 +274,7 @@ class StudyProfile:
             _check_tta("scratch_tta", self.scratch_tta)
             _check_tta("transfer_tta", self.transfer_tta)
             _check_scratch_model_options(self.scratch_model_options)
+            _check_start_points(self.tuning_start_points)
             check_int("confirm_top", self.confirm_top, 0)
             check_int("confirm_seeds", self.confirm_seeds, 0)
             if not 0 < self.equivalence_margin < 1:
@@ -322,8 +327,17 @@ def _check_scratch_model_options(options: Any) -> None:
             raise ValueError(f"scratch_model_options[{step}] must be a mapping, got {chosen!r}")
 
 
+def _check_start_points(points: Any) -> None:
+    """``points`` is a tuple or list of mappings (their values: :func:`check_model_options`)."""
+    if not isinstance(points, (tuple, list)) or not all(isinstance(p, Mapping) for p in points):
+        raise ValueError(f"tuning_start_points must be a tuple of mappings, got {points!r}")
+
+
 def check_model_options(profile: StudyProfile) -> None:
-    """Each step's ``scratch_model_options`` build its model (names and values).
+    """Step 1-3 options build their models; step 4's start points are in its search space.
+
+    Each step's ``scratch_model_options`` are checked by name and value, and every
+    ``tuning_start_points`` value must be one step 4's search can take.
 
     Run by :func:`foodvision.run_study` before anything loads. Not part of making a
     profile: the check imports the models, and with them Keras, which the command line
@@ -337,6 +351,7 @@ def check_model_options(profile: StudyProfile) -> None:
         Traceback (most recent call last):
         ValueError: profile 'p': scratch_model_options[3]: unknown option(s) for model ...
     """
+    from foodvision.apps.study.search import check_start_points, search_space_from
     from foodvision.models import get_model_spec
 
     models = _scratch_models()
@@ -347,6 +362,11 @@ def check_model_options(profile: StudyProfile) -> None:
             raise ValueError(
                 f"profile {profile.name!r}: scratch_model_options[{step}]: {err}"
             ) from err
+    searched = search_space_from(profile.scratch_model_options.get(SEARCH_STARTS_FROM, {}))
+    try:
+        check_start_points(list(profile.tuning_start_points), searched, profile.tuner)
+    except ValueError as err:
+        raise ValueError(f"profile {profile.name!r}: tuning_start_points: {err}") from err
 
 
 FULL_STEP3_OPTIONS: Mapping[str, Any] = {
@@ -360,6 +380,17 @@ with batch normalisation and lighter dropout, chosen on validation data
 (``benchmarks/study_choices.py --compare step3_capacity``: 84.1 % against 79.7 % for
 the defaults on one validation split; the test split was never evaluated)."""
 
+QUICK_SEARCH_STARTS: tuple[Mapping[str, Any], ...] = (
+    {"batch_norm": True, "spatial_dropout": 0.0, "dropout": 0.2},
+    {"batch_norm": True, "spatial_dropout": 0.0, "dropout": 0.2, "convs_per_block": 2},
+)
+"""What step 4 of the quick profile tries right after step 3's own settings: batch norm
+with lighter dropout (the full profile's step-3 recipe, :data:`FULL_STEP3_OPTIONS`), with
+one and with two convolutions per block. Chosen on validation data only
+(``benchmarks/study_choices.py``: on seed 0's split 75.8 % and 78.2 % against 72.9 % for
+step 3's settings); in the search they are trials like the others, kept only if they
+score best on the data searched."""
+
 PROFILES: dict[str, StudyProfile] = {
     "quick": StudyProfile(
         "quick",
@@ -368,6 +399,7 @@ PROFILES: dict[str, StudyProfile] = {
         epochs={1: 10, 2: 10, 3: 30, 4: 30},
         tuner="bayesian",
         tuning_trials=8,
+        tuning_start_points=QUICK_SEARCH_STARTS,
         head_epochs=30,
         finetune_epochs=0,
     ),

@@ -55,7 +55,14 @@ _SCRATCH_SETTINGS = frozenset(
     {"scratch_image_size", "epochs", "schedule", "warmup_epochs", "early_stopping"}
 )
 _SEARCH_SETTINGS = frozenset(
-    {"tuner", "tuning_trials", "tuning_epochs", "confirm_top", "confirm_seeds"}
+    {
+        "tuner",
+        "tuning_trials",
+        "tuning_epochs",
+        "tuning_start_points",
+        "confirm_top",
+        "confirm_seeds",
+    }
 )
 _STUDY_SETTINGS = frozenset({"equivalence_margin", "reference_model"})
 """Profile fields of the study as a whole, not of any step's result (the reference row's

@@ -342,6 +342,43 @@ def _check_space(space: Mapping[str, Any], image_size: int) -> dict[str, Any]:
     return checked
 
 
+def check_start_points(
+    points: Sequence[Mapping[str, Any]], space: Mapping[str, Any], tuner: str = "bayesian"
+) -> list[dict[str, Any]]:
+    """``points`` as a list of dicts whose every value is one the search can take.
+
+    Raises:
+        ValueError: Not a list of mappings, a name the space does not search or a value
+            outside its choices, or a tuner other than the Bayesian one.
+
+    Example:
+        >>> check_start_points([{"batch_norm": True}], DEFAULT_SEARCH_SPACE)
+        [{'batch_norm': True}]
+    """
+    if isinstance(points, Mapping) or not isinstance(points, (list, tuple)):
+        raise ValueError(f"start_points must be a list of mappings, got {points!r}")
+    if points and tuner != "bayesian":
+        raise ValueError(f"start_points need tuner='bayesian', not {tuner!r}")
+    checked = []
+    for point in points:
+        if not isinstance(point, Mapping):
+            raise ValueError(f"each start point must be a mapping, got {point!r}")
+        for key, value in point.items():
+            choices = space.get(key)
+            allowed = (
+                choices.contains(value)
+                if isinstance(choices, SearchRange)
+                else choices is not None and value in choices
+            )
+            if not allowed:
+                raise ValueError(
+                    f"start point {dict(point)}: {key}={value!r} is not in the search space "
+                    f"({key}: {choices if choices is not None else 'not searched'})"
+                )
+        checked.append(dict(point))
+    return checked
+
+
 def _hyperparameter(hp: Any, key: str, choices: Any) -> Any:
     """Declare one hyperparameter on KerasTuner's ``hp``; its first trial takes the default."""
     if isinstance(choices, SearchRange):
@@ -434,6 +471,7 @@ def tune_cnn(
     schedule: str = "cosine",
     warmup_epochs: int = 1,
     initial_trials: int | None = None,
+    start_points: Sequence[Mapping[str, Any]] = (),
     confirm_top: int = 2,
     confirm_seeds: int = 1,
     augment_on: str = "auto",
@@ -473,8 +511,13 @@ def tune_cnn(
             ``learning_rate``, ``weight_decay``, ``label_smoothing`` and ``augmentation``.
         schedule: Learning-rate schedule of every trial (see :func:`foodvision.train`).
         warmup_epochs: Warm-up epochs of the cosine schedule.
-        initial_trials: Random trials (the first at the defaults) before the Bayesian
-            model guides the search; default half of ``max_trials``, at least 2.
+        initial_trials: Trials before the Bayesian model guides the search (the first
+            at the defaults, then ``start_points``, then random ones); default half of
+            ``max_trials``, at least 2.
+        start_points: Configurations the Bayesian search tries right after the
+            defaults, each a mapping of some hyperparameters over the defaults: known
+            recipes, measured on this data like any trial (they win only by their
+            validation score).
         confirm_top: How many of the best trials train again (0: none).
         confirm_seeds: How many more seeds each of them trains with.
         augment_on: Where augmentation runs (see :func:`foodvision.train`).
@@ -512,6 +555,7 @@ def tune_cnn(
     initial = max(2, max_trials // 2) if initial_trials is None else initial_trials
     check_int("initial_trials", initial, 1)
     space = _check_space(search_space or DEFAULT_SEARCH_SPACE, min(data.image_size))
+    starts = check_start_points(start_points, space, tuner)
     placement = {
         "precision": precision,
         "distribution": distribution,
@@ -526,9 +570,10 @@ def tune_cnn(
         epochs,
         factor,
         max_trials,
-        initial,
+        max(initial, len(starts) + 1),
         seed,
         directory,
+        starts=starts,
         overwrite=overwrite,
     )
     timings = _TrialTimings.attach(search)
@@ -621,9 +666,10 @@ def _make_tuner(
     seed: int,
     directory: str | Path,
     *,
+    starts: Sequence[Mapping[str, Any]],
     overwrite: bool,
 ) -> Any:
-    """KerasTuner's Hyperband, or a Bayesian search whose first trial is the defaults.
+    """KerasTuner's Hyperband, or a Bayesian search that starts at the defaults, then ``starts``.
 
     The Bayesian oracle's ``alpha`` (noise added to its Gaussian process, on scores it
     scales to unit variance) is 0.1, not KerasTuner's 1e-4: two runs of one
@@ -644,14 +690,15 @@ def _make_tuner(
             seed=seed,
             **common,
         )
-    oracle = _first_trial_at_defaults(
+    oracle = _first_trials_at(
         keras_tuner.oracles.BayesianOptimizationOracle(
             objective=objective,
             max_trials=max_trials,
             num_initial_points=min(initial_trials, max_trials),
             alpha=0.1,
             seed=seed,
-        )
+        ),
+        starts,
     )
     return keras_tuner.Tuner(oracle=oracle, hypermodel=hypermodel, **common)
 
@@ -735,17 +782,21 @@ def _trial_score(result: Any) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _first_trial_at_defaults(oracle: Any) -> Any:
-    """Make the oracle's first trial use every hyperparameter's default.
+def _first_trials_at(oracle: Any, starts: Sequence[Mapping[str, Any]]) -> Any:
+    """Make the oracle's first trial use every hyperparameter's default, the next ``starts``.
 
     The defaults are the step-3 model (see :data:`DEFAULT_SEARCH_SPACE`), so the search
-    always measures the model it tries to improve; later trials are the oracle's.
+    always measures the model it tries to improve; each start point changes some of them;
+    later trials are the oracle's. The trials already made (also those of a resumed
+    search) say which comes next.
     """
     suggest = oracle.populate_space
 
     def populate_space(trial_id: str) -> dict[str, Any]:
-        if not oracle.trials:
+        made = len(oracle.trials)
+        if made <= len(starts):
             values = {hp.name: hp.default for hp in oracle.hyperparameters.space}
+            values.update(starts[made - 1] if made else {})
             return {"status": "RUNNING", "values": values}
         return suggest(trial_id)
 

@@ -186,6 +186,7 @@ def _search(row: PlannedStep, context: StepContext) -> TuningResult:
         max_trials=profile.tuning_trials,
         epochs=profile.tuning_epochs or row.epochs,
         search_space=search_space_from(profile.scratch_model_options.get(SEARCH_STARTS_FROM, {})),
+        start_points=list(profile.tuning_start_points),
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
         confirm_top=profile.confirm_top,
