@@ -9,7 +9,9 @@ what the retraining runs; a trial's score is its mean validation accuracy over i
 epochs (:func:`smoothed_score`), not its luckiest epoch. The best few trials then train
 again on other seeds and the best mean wins (``confirm_top``, ``confirm_seeds``): with
 a few hundred validation images, one run's score carries a point or two of noise, and
-the top of a ranking is where that noise gathers.
+the top of a ranking is where that noise gathers. A Bayesian search tries the defaults
+first, then any ``start_points`` (known recipes, measured like any trial), then random
+and model-guided trials.
 
 Augmentation runs where it runs in the other steps (``augment_on``). The Keras session
 is cleared before each trial, so memory stays flat however many trials run; each
