@@ -169,7 +169,7 @@ def search_space_from(
     Example:
         >>> space = search_space_from({"dropout": 0.2, "convs_per_block": 2})
         >>> space["dropout"], space["convs_per_block"]
-        ((0.2, 0.5, 0.3), (2,))
+        ((0.2, 0.5, 0.3), (2, 1))
     """
     out = dict(space)
     for key, value in start.items():
