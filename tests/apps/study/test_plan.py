@@ -127,6 +127,17 @@ def test_model_options_are_checked_before_the_study_loads_anything(options, mess
     assert not (tmp_path / "study").exists()
 
 
+def test_start_points_may_take_step3s_own_values():
+    # 0.7 is outside the default dropout choices, but step 3's value joins its search
+    profile = fv.StudyProfile(
+        "own",
+        scratch_model_options={3: {"dropout": 0.7}},
+        tuning_start_points=({"dropout": 0.7},),
+    )
+    assert profile.search_space()["dropout"] == (0.7, 0.5, 0.2, 0.3)
+    check_model_options(profile)
+
+
 def test_built_in_profiles_options_build_their_models():
     for profile in fv.PROFILES.values():
         check_model_options(profile)

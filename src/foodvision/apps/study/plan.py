@@ -289,6 +289,18 @@ class StudyProfile:
                 f"{', '.join(AUGMENTATION_PRESETS)}, got {self.transfer_augmentation!r}"
             )
 
+    def search_space(self) -> dict[str, Any]:
+        """Step 4's search space: the default one, started from step 3's own options.
+
+        Example:
+            >>> profile = StudyProfile("p", scratch_model_options={3: {"dropout": 0.2}})
+            >>> profile.search_space()["dropout"]
+            (0.2, 0.5, 0.3)
+        """
+        from foodvision.apps.study.search import search_space_from
+
+        return search_space_from(self.scratch_model_options.get(SEARCH_STARTS_FROM, {}))
+
 
 def _check_tta(field: str, views: Any) -> None:
     """``views`` is ``None`` or test-time views that :func:`resolve_tta` accepts."""
@@ -351,7 +363,7 @@ def check_model_options(profile: StudyProfile) -> None:
         Traceback (most recent call last):
         ValueError: profile 'p': scratch_model_options[3]: unknown option(s) for model ...
     """
-    from foodvision.apps.study.search import check_start_points, search_space_from
+    from foodvision.apps.study.search import check_start_points
     from foodvision.models import get_model_spec
 
     models = _scratch_models()
@@ -362,9 +374,8 @@ def check_model_options(profile: StudyProfile) -> None:
             raise ValueError(
                 f"profile {profile.name!r}: scratch_model_options[{step}]: {err}"
             ) from err
-    searched = search_space_from(profile.scratch_model_options.get(SEARCH_STARTS_FROM, {}))
     try:
-        check_start_points(list(profile.tuning_start_points), searched, profile.tuner)
+        check_start_points(list(profile.tuning_start_points), profile.search_space(), profile.tuner)
     except ValueError as err:
         raise ValueError(f"profile {profile.name!r}: tuning_start_points: {err}") from err
 

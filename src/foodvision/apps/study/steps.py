@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyProfile
-from foodvision.apps.study.search import TuningResult, search_space_from, tune_cnn
+from foodvision.apps.study.plan import PlannedStep, StudyProfile
+from foodvision.apps.study.search import TuningResult, tune_cnn
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
 from foodvision.evaluation import history_dict
@@ -185,7 +185,7 @@ def _search(row: PlannedStep, context: StepContext) -> TuningResult:
         tuner=profile.tuner,
         max_trials=profile.tuning_trials,
         epochs=profile.tuning_epochs or row.epochs,
-        search_space=search_space_from(profile.scratch_model_options.get(SEARCH_STARTS_FROM, {})),
+        search_space=profile.search_space(),
         start_points=list(profile.tuning_start_points),
         schedule=profile.schedule,
         warmup_epochs=profile.warmup_epochs,
