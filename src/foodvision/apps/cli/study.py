@@ -66,8 +66,8 @@ def add_parser(commands: Any) -> None:
         "--profile",
         choices=tuple(PROFILES),
         default="quick",
-        help="quick: about 1-1.5 h on a 2-core CPU; full: the real study; gpu: full sized "
-        "for one GPU (224 px, batch 128, bfloat16) (default: %(default)s)",
+        help="quick: about 1.25 h for one seed on a 2-core CPU; full: the real study; "
+        "gpu: full sized for one GPU (224 px, batch 128, bfloat16) (default: %(default)s)",
     )
     study.add_argument(
         "--classes",

@@ -430,9 +430,10 @@ PROFILES: dict[str, StudyProfile] = {
         transfer_augmentation="light",
     ),
 }
-"""``quick`` fits a 2-core CPU in about an hour to an hour and a half per seed on the
-CPU's default backend (TensorFlow, see :mod:`foodvision.backend_policy`): 64 px for the
-scratch CNNs, few epochs, an 8-trial Bayesian search of 30-epoch trials (from step 3's settings and
+"""``quick`` fits a 2-core CPU in about an hour and a quarter for one seed (each
+further seed about 17 minutes) on the CPU's default backend (TensorFlow, see
+:mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few epochs, an 8-trial
+Bayesian search of 30-epoch trials (from step 3's settings and
 :data:`QUICK_SEARCH_STARTS`), only the head of VGG16 trained on cached features.
 ``full`` is the real study for a GPU: every scratch CNN runs its whole cosine schedule
 (no early stop cuts it before the rate has decayed), step 3 has two convolutions per
