@@ -34,12 +34,21 @@ Example:
     python benchmarks/study_choices.py --compare transfer --profile full --seeds 2
     python benchmarks/study_choices.py --compare step3_capacity --profile full \
         --seeds 1 --only "two convolutions"
+
+Long comparisons resume: with ``--resume DIR`` the runs already saved in the JSON
+are kept and skipped, and an interrupted step-5 run keeps its checkpoints in ``DIR``
+and goes on from its last finished epoch when the same command is repeated::
+
+    python benchmarks/study_choices.py --compare transfer --profile full --seeds 2 \
+        --resume runs/study_choices
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import re
 import shutil
 import statistics
 import tempfile
@@ -126,26 +135,42 @@ TEST_TIME_VIEWS = {"": None, " + test-time flip": "flip", " + test-time flip, zo
 test-time views (name suffix: views)."""
 
 
-def run_transfer_variant(data, profile, options, seed):
-    """Train step 5 with these profile fields; the final model's validation accuracies."""
+def run_transfer_variant(data, profile, options, seed, folder=None):
+    """Train step 5 with these profile fields; the final model's validation accuracies.
+
+    ``folder``: where the run keeps its checkpoints, so that an interrupted run resumes
+    there (``None``: a temporary folder). It is removed once the run has finished.
+    """
     from foodvision.apps.study.steps import StepContext, run_transfer
 
     profile = dataclasses.replace(profile, **options)
     row = fv.study_plan(profile, steps=[5])[0]
-    folder = Path(tempfile.mkdtemp(prefix="study_choices_"))
+    keep = folder is not None
+    folder = Path(folder) if keep else Path(tempfile.mkdtemp(prefix="study_choices_"))
     start = time.perf_counter()
     try:
         outcome = run_transfer(row, StepContext(data, profile, seed, folder, 0))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - start
+    epochs = len(outcome.history["loss"])
     rows = []
     for views in TEST_TIME_VIEWS.values():
         report = fv.evaluate(
             outcome.model, data.val, data.class_names, interpret=False, tta=views or False
         )
         score = report.tta["accuracy"] if report.tta else report.accuracy
-        rows.append({"score": score, "epochs": outcome.epochs_this_run, "seconds": seconds})
+        # seconds: of this sitting; a resumed run trained only epochs_this_run of its epochs
+        rows.append(
+            {
+                "score": score,
+                "epochs": epochs,
+                "seconds": seconds,
+                "resumed": outcome.epochs_this_run < epochs,
+            }
+        )
+    shutil.rmtree(folder, ignore_errors=True)  # finished: its scores go into the JSON
     return rows
 
 
@@ -192,6 +217,18 @@ def _final_scores(result):
     )
 
 
+def saved_runs(path, args):
+    """The runs an earlier call of the same comparison saved in ``path`` (none: [])."""
+    if not Path(path).exists():
+        return []
+    saved = json.loads(Path(path).read_text())
+    same = {"data": Path(args.data).name, "profile": args.profile, "compare": args.compare}
+    differs = {k: saved.get(k) for k, v in same.items() if saved.get(k) != v}
+    if differs:
+        raise SystemExit(f"{path} holds another comparison ({differs}); choose --out")
+    return saved["runs"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DEFAULT_DATA)
@@ -201,6 +238,13 @@ def main():
     parser.add_argument("--loader", choices=("auto", "tf", "arrays"), default="auto")
     parser.add_argument("--only", default=None, help="run the variants whose name holds this")
     parser.add_argument("--out", default=None, help="JSON path (default: results/...)")
+    parser.add_argument(
+        "--resume",
+        metavar="DIR",
+        default=None,
+        help="skip the runs already saved in the JSON; unfinished step-5 runs keep their "
+        "checkpoints in DIR and go on from there when the command is repeated",
+    )
     args = parser.parse_args()
     profile = fv.PROFILES[args.profile]
     out = args.out or f"{_common.REPO}/benchmarks/results/study_choices_{args.compare}.json"
@@ -209,7 +253,7 @@ def main():
         "data": Path(args.data).name,  # the dataset, not where it lies
         "profile": args.profile,
         "compare": args.compare,
-        "runs": [],
+        "runs": saved_runs(out, args) if args.resume else [],
     }
     rows = payload["runs"]
     variants = [v for v in COMPARISONS[args.compare] if args.only is None or args.only in v[0]]
@@ -218,6 +262,10 @@ def main():
     transfer = all(step == 5 for _, step, _ in variants)
     side = profile.transfer_image_size if transfer else profile.scratch_image_size
     for seed in range(args.seeds):
+        done = {row["variant"] for row in rows if row["seed"] == seed}
+        variants_left = [v for v in variants if v[0] not in done]
+        if not variants_left:
+            continue
         data = fv.load_data(
             args.data,
             image_size=(side, side),
@@ -228,10 +276,14 @@ def main():
         data = dataclasses.replace(  # the test split is never evaluated: leave it out
             data, test=None, counts={k: v for k, v in data.counts.items() if k != "test"}
         )
-        for name, step, options in variants:
+        for name, step, options in variants_left:
             if transfer:
                 names = [name + suffix for suffix in TEST_TIME_VIEWS]
-                results = zip(names, run_transfer_variant(data, profile, options, seed))
+                folder = None
+                if args.resume:
+                    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                    folder = Path(args.resume) / args.compare / f"seed{seed}" / slug
+                results = zip(names, run_transfer_variant(data, profile, options, seed, folder))
             else:
                 results = [(name, run_variant(data, profile, step, options, seed))]
             for variant, result in results:

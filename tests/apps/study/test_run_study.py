@@ -84,6 +84,7 @@ def test_summary_schema_and_files(study, tiny_data):
     page = (study.out_dir / "study.html").read_text()
     assert "McNemar" in page and "step1_baseline/report/report.html" in page
     assert "its flip view (test-time augmentation); the image alone: " in page
+    assert "The frozen base ran once over the images (" in page
     assert "Built with these options over augmented_cnn's defaults: dropout=0.3." in page
     # the reference row: trained as step 5 is, reported beside the steps, not compared
     reference = summary["reference"]

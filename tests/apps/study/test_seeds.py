@@ -36,6 +36,7 @@ def _results(correct_per_step, seed):
                 "test_loss": 1.0,
                 "epochs_run": 3,
                 "train_seconds": 2.0,
+                "feature_seconds": 1.5,
                 "train_images_per_second": 10.0,
                 "report_dir": f"{row.folder}/report",
                 "model_file": f"{row.folder}/model.keras",
@@ -82,7 +83,7 @@ def test_comparisons_pair_the_seeds_and_correct_for_several_tests():
         low, high = entry["test_accuracy_ci95"]
         assert low < entry["test_accuracy"] < high
         assert entry["report_dir"].startswith("seed10/step")
-        assert entry["train_seconds"] == 10.0
+        assert entry["train_seconds"] == 10.0 and entry["feature_seconds"] == 7.5
     comparisons = compare_over_seeds(runs, margin=0.02, resamples=500)
     assert [(c["from_step"], c["to_step"]) for c in comparisons] == [(1, 2), (2, 3), (3, 4)]
     for c, before, after in zip(comparisons, accuracies, accuracies[1:]):
@@ -218,3 +219,11 @@ def test_single_view_accuracy_of_a_tta_step_is_averaged_over_seeds():
     (entry,) = summarise_over_seeds(runs, [0, 1], resamples=100)
     assert entry["test_accuracy_single_view"] == pytest.approx(0.6)
     assert entry["test_accuracy"] == 1.0 and entry["test_time_views"] == ["original", "flip"]
+
+
+def test_the_page_counts_the_feature_pass_of_every_seed():
+    from foodvision.apps.study.page import _details
+
+    step = {"cached_features": True, "cached_boundary": "block5_pool", "feature_seconds": 900}
+    assert "ran once over the images (900s, features cached at block5_pool)" in _details(step)
+    assert "ran once per seed over the images (900s in all," in _details({**step, "seeds": 3})

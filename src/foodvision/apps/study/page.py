@@ -170,8 +170,10 @@ def _details(step: Mapping[str, Any]) -> str:
         )
         parts.append(f"Phase 1: {step['head_epochs']} epochs on the frozen base; {phase2}.")
     if step.get("cached_features"):
+        each_seed = step.get("seeds", 1) > 1
         parts.append(
-            f"The frozen base ran once over the images ({step.get('feature_seconds', 0):.0f}s, "
+            f"The frozen base ran once{' per seed' if each_seed else ''} over the images "
+            f"({step.get('feature_seconds', 0):.0f}s{' in all' if each_seed else ''}, "
             f"features cached at {esc(step.get('cached_boundary'))}); "
             + (
                 "phase 1 then trains on those features."

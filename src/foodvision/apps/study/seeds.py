@@ -67,7 +67,8 @@ def summarise_over_seeds(
     ``test_accuracy`` is the mean over seeds, ``test_accuracy_sd`` the standard
     deviation between seeds, ``test_accuracy_ci95`` the two-way bootstrap interval of the
     mean (``test_loss`` and, with test-time augmentation, ``test_accuracy_single_view``
-    are means too); the first seed's report and model are linked.
+    are means too; ``train_seconds`` and ``feature_seconds`` are sums over seeds); the
+    first seed's report and model are linked.
 
     Args:
         runs: Per seed, its steps' results (every seed ran the same steps).
@@ -100,6 +101,8 @@ def summarise_over_seeds(
                 "seeds": len(runs),
             }
         )
+        if "feature_seconds" in first.summary:
+            entries[-1]["feature_seconds"] = float(np.sum([s["feature_seconds"] for s in per_seed]))
         if "test_accuracy_single_view" in first.summary:
             entries[-1]["test_accuracy_single_view"] = float(
                 np.mean([s["test_accuracy_single_view"] for s in per_seed])
