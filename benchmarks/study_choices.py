@@ -253,6 +253,7 @@ def main():
         "data": Path(args.data).name,  # the dataset, not where it lies
         "profile": args.profile,
         "compare": args.compare,
+        "precision": fv.resolve_precision(profile.precision),
         "runs": saved_runs(out, args) if args.resume else [],
     }
     rows = payload["runs"]

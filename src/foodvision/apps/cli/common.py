@@ -105,9 +105,10 @@ def add_placement_arguments(
         "--precision",
         choices=PRECISIONS,
         default=defaults.get("precision"),
-        help="dtype policy of training: auto (mixed bfloat16 on GPUs, TPUs and "
-        "TensorFlow on CPUs with bfloat16 units, else float32), float32, mixed_bfloat16, "
-        "mixed_float16 (loss-scaled)" + (kept if not defaults else " (default: %(default)s)"),
+        help="dtype policy of training: auto (mixed bfloat16 on GPUs with bfloat16 units "
+        "and on TPUs, float32 on CPUs, where it was measured slower), float32, "
+        "mixed_bfloat16, mixed_float16 (loss-scaled)"
+        + (kept if not defaults else " (default: %(default)s)"),
     )
     parser.add_argument(
         "--distribution",
