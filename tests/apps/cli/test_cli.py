@@ -96,6 +96,24 @@ def test_study_refuses_bad_arguments_before_training(tmp_path):
     assert not out.exists()
 
 
+def test_study_quiet_trains_without_step_or_epoch_lines(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import foodvision.apps.study.runner
+    from foodvision.apps.cli import main
+
+    seen = []
+
+    def fake_run_study(data, **options):
+        seen.append(options["verbose"])
+        return SimpleNamespace(summary={"steps": []}, page=tmp_path / "study.html")
+
+    monkeypatch.setattr(foodvision.apps.study.runner, "run_study", fake_run_study)
+    for loudness in ([], ["-q"], ["-v"]):
+        assert main(["study", "--out", str(tmp_path), *loudness]) == 0
+    assert seen == [1, 0, 1]
+
+
 def test_version_and_help_answer_without_loading_keras():
     import foodvision as fv
 
@@ -135,6 +153,8 @@ def test_train_passes_its_options_to_fv_train(tmp_path, monkeypatch, capsys, mak
     args += ["--schedule", "cosine", "--no-resume", "--early-stopping", "4"]
     args += ["--augmentation", "light", "--augment-on", "device", "--loader", "arrays"]
     assert main(args) == 0, capsys.readouterr().err
+    assert seen["verbose"] == "auto"
+    assert main([*args, "-q"]) == 0 and seen["verbose"] == 0  # no epoch lines either
     assert seen["augmentation"] == "light" and seen["augment_on"] == "device"
     assert seen["tensorboard"] == "logs" and seen["epochs"] == 3 and seen["resume"] is False
     assert seen["schedule"] == "cosine" and seen["early_stopping"] == 4

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         augment_on=args.augment_on,
         loader=args.loader,
         tensorboard=args.tensorboard,
+        verbose=0 if getattr(args, "quiet", False) else 1,  # -q: no step or epoch lines
         **placement_from_args(args),
     )
     several = "seeds" in result.summary

@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         "class_weight": None if args.class_weight == "none" else args.class_weight,
         "resume": args.resume,
         "on_change": args.on_change,
+        "verbose": 0 if getattr(args, "quiet", False) else "auto",  # -q: no epoch lines
         **placement_from_args(args),
     }
     test_outputs = None
