@@ -308,15 +308,7 @@ def load_food101(
 
     """
     validation_split = check_fraction("validation_split", validation_split)
-    location = os.fspath(root) if root is not None else default_food101_dir()
-    if download and not _has_dataset(location):
-        location = download_food101(location)
-    elif not os.path.isdir(location):
-        raise FileNotFoundError(
-            f"Food-101 folder {location!r} not found: it does not exist. Pass download=True "
-            "to fetch the official archive, or point root at an extracted copy."
-        )
-    base = Path(find_food101_root(location))
+    base = Path(locate_food101(root, download=download))
     classes_file = base / "meta" / "classes.txt"
     available = (
         _read_lines(classes_file)
@@ -363,6 +355,32 @@ def load_food101(
         decoded=[store for store in (train_store, test_store) if store is not None],
         **pipeline_options,
     )
+
+
+def locate_food101(root: str | os.PathLike | None = None, *, download: bool = False) -> str:
+    """The Food-101 root at ``root`` or inside it, fetched first when asked and missing.
+
+    Args:
+        root: The ``food-101`` folder or its parent; default ``~/.keras/datasets``.
+        download: Fetch the official archive (:func:`download_food101`) when ``root``
+            has no dataset.
+
+    Raises:
+        FileNotFoundError: If there is no dataset there (and ``download`` is off).
+
+    Example:
+        >>> locate_food101("food-101")  # doctest: +SKIP
+        'food-101'
+    """
+    location = os.fspath(root) if root is not None else default_food101_dir()
+    if download and not _has_dataset(location):
+        location = download_food101(location)
+    elif not os.path.isdir(location):
+        raise FileNotFoundError(
+            f"Food-101 folder {location!r} not found: it does not exist. Pass download=True "
+            "to fetch the official archive, or point root at an extracted copy."
+        )
+    return find_food101_root(location)
 
 
 def _has_dataset(location: str) -> bool:

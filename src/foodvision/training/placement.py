@@ -15,7 +15,7 @@ from typing import Any
 
 import keras
 
-from foodvision.base.placement_names import DISTRIBUTIONS
+from foodvision.base.option_names import DISTRIBUTIONS
 from foodvision.training.precision import resolve_precision
 
 

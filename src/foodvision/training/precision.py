@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import keras
 
-from foodvision.base.placement_names import PRECISIONS
+from foodvision.base.option_names import PRECISIONS
 
 
 def _accelerator_has_bfloat16(backend: str) -> bool | None:
@@ -58,7 +58,7 @@ def resolve_precision(precision: str | None) -> str:
 
     Raises:
         ValueError: For a name not in
-            :data:`~foodvision.base.placement_names.PRECISIONS`.
+            :data:`~foodvision.base.option_names.PRECISIONS`.
 
     Example:
         >>> resolve_precision(None), resolve_precision("mixed_bfloat16")

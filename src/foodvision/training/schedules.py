@@ -6,7 +6,8 @@ from typing import Any
 
 import keras
 
-SCHEDULES = ("constant", "cosine", "plateau")
+from foodvision.base.option_names import SCHEDULES
+
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
     "adamw": keras.optimizers.AdamW,

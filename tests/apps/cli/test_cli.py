@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import foodvision as fv
 
@@ -109,9 +110,41 @@ def test_study_quiet_trains_without_step_or_epoch_lines(tmp_path, monkeypatch):
         return SimpleNamespace(summary={"steps": []}, page=tmp_path / "study.html")
 
     monkeypatch.setattr(foodvision.apps.study.runner, "run_study", fake_run_study)
-    for loudness in ([], ["-q"], ["-v"]):
+    for loudness in ([], ["-q"]):
         assert main(["study", "--out", str(tmp_path), *loudness]) == 0
-    assert seen == [1, 0, 1]
+    assert seen == [1, 0]
+
+
+def test_study_download_fetches_food101_first(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import foodvision.apps.study.runner
+    import foodvision.data.food101
+    from foodvision.apps.cli import main
+    from tests.harness import make_food101
+
+    seen = []
+    fetched = []
+
+    def fake_download(directory):
+        fetched.append(directory)
+        return str(make_food101(Path(directory) / "food-101"))
+
+    monkeypatch.setattr(foodvision.data.food101, "download_food101", fake_download)
+    monkeypatch.setattr(
+        foodvision.apps.study.runner,
+        "run_study",
+        lambda data, **options: (
+            seen.append(data)
+            or SimpleNamespace(summary={"steps": []}, page=tmp_path / "study.html")
+        ),
+    )
+    home = tmp_path / "datasets"
+    args = ["study", "--out", str(tmp_path / "study"), "--data", str(home), "--download"]
+    assert main(args) == 0 and main(args) == 0  # fetched once, then found
+    assert fetched == [str(home)] and seen == [str(home / "food-101")] * 2
+    assert main(["study", "--download"]) == 2
+    assert "--download fetches Food-101" in capsys.readouterr().err
 
 
 def test_version_and_help_answer_without_loading_keras():
@@ -186,6 +219,7 @@ def test_train_fine_tunes_a_transfer_model_in_two_phases(
     args += ["--out", str(tmp_path / "run"), "--head-epochs", "3", "--finetune-epochs", "2"]
     args += ["--trainable-blocks", "2", "--finetune-learning-rate", "3e-5"]
     args += ["--label-smoothing", "0.1", "--class-weight", "balanced", "--no-resume"]
+    args += ["--schedule", "cosine"]
     monkeypatch.setenv("FOODVISION_WEIGHTS_DIR", str(tmp_path / "none"))
     assert main([*args, "--epochs", "4"]) == 2
     assert "give --head-epochs and --finetune-epochs instead" in capsys.readouterr().err
@@ -197,6 +231,7 @@ def test_train_fine_tunes_a_transfer_model_in_two_phases(
     assert main(args) == 0, capsys.readouterr().err
     assert seen["head_epochs"] == 3 and seen["finetune_epochs"] == 2
     assert seen["trainable_blocks"] == 2 and seen["finetune_learning_rate"] == 3e-5
+    assert seen["finetune_schedule"] == "cosine"
     assert seen["label_smoothing"] == 0.1 and seen["class_weight"] == "balanced"
     assert seen["resume"] is False and seen["augmentation"] is None
     assert seen["model"] == "vgg16_finetune"

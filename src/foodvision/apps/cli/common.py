@@ -16,7 +16,7 @@ import sys
 from typing import Any, NoReturn
 
 from foodvision.base.backends import BACKEND_CHOICES, choose_backend
-from foodvision.base.placement_names import DISTRIBUTIONS, PRECISIONS
+from foodvision.base.option_names import DISTRIBUTIONS, PRECISIONS
 
 BACKEND_HELP = (
     "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
@@ -161,7 +161,8 @@ def add_data_arguments(
         type=image_size,
         default=(default_size, default_size) if default_size else None,
         metavar="N|HxW",
-        help="image size after resizing (default: %(default)s)",
+        help="image size after resizing (default: "
+        + ("%(default)s)" if default_size else "the model's input size)"),
     )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--validation-split", type=float, default=0.2)

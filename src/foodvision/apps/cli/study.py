@@ -11,6 +11,7 @@ from typing import Any
 
 from foodvision.apps.cli.common import (
     DATA_CHOICES_HELP,
+    UsageError,
     add_augment_on_argument,
     add_backend_argument,
     add_loader_argument,
@@ -84,6 +85,12 @@ def add_parser(commands: Any) -> None:
         help="run every step with N seeds (--seed, --seed + 1, ...), each redrawing the "
         "validation split, and compare the steps paired by seed (default: 1)",
     )
+    study.add_argument(
+        "--download",
+        action="store_true",
+        help="fetch Food-101 (about 5 GB) when --data food101 or the folder given has no "
+        "dataset yet",
+    )
     add_augment_on_argument(study)
     add_placement_arguments(study)
     add_loader_argument(study)
@@ -101,8 +108,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the study and print each step's accuracy and where its page is."""
     from foodvision.apps.study.runner import run_study
 
+    data = args.data
+    if args.download:
+        if data == "synthetic":
+            raise UsageError("--download fetches Food-101: give --data food101 or a folder")
+        from foodvision.data.food101 import locate_food101
+
+        data = locate_food101(None if data == "food101" else data, download=True)
     result = run_study(
-        args.data,
+        data,
         steps=args.steps,
         out_dir=args.out,
         profile=args.profile,

@@ -26,8 +26,8 @@ from foodvision.apps.cli.common import (
     data_from_args,
     placement_from_args,
 )
+from foodvision.base.option_names import SCHEDULES
 
-SCHEDULES = ("constant", "cosine", "plateau")
 DEFAULT_EPOCHS = 10
 
 
@@ -44,11 +44,17 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--out", required=True, help="folder for checkpoints and the model")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--schedule", default="constant", choices=SCHEDULES)
+    parser.add_argument(
+        "--schedule",
+        default="constant",
+        choices=SCHEDULES,
+        help="learning-rate schedule; for transfer models, of phase 2 (default: %(default)s)",
+    )
     parser.add_argument(
         "--augmentation",
         default="auto",
-        help="augmentation preset: none, light, standard, strong, or auto (the model's own)",
+        help="augmentation preset: none, light, standard, strong, or auto (the model's own; "
+        "none for transfer models)",
     )
     add_augment_on_argument(parser, default="auto")
     add_placement_arguments(
@@ -173,6 +179,7 @@ def _fine_tune(model: Any, data: Any, args: argparse.Namespace, options: dict[st
         trainable_blocks=args.trainable_blocks,
         learning_rate=args.learning_rate,
         finetune_learning_rate=args.finetune_learning_rate,
+        finetune_schedule=args.schedule,
         augmentation=augmentation,
         augment_head=False,
         **options,

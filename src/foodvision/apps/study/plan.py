@@ -19,10 +19,7 @@ from typing import Any
 
 from foodvision.augment import AUGMENT_ON, AUGMENTATION_PRESETS
 from foodvision.base.checks import check_choice, check_int
-from foodvision.base.placement_names import DISTRIBUTIONS, PRECISIONS
-
-FINETUNE_SCHEDULES = ("constant", "cosine", "plateau")
-"""Learning-rate schedules of step 5's phase 2 (see :func:`foodvision.fine_tune`)."""
+from foodvision.base.option_names import DISTRIBUTIONS, PRECISIONS, SCHEDULES
 
 STEP_KINDS = ("scratch", "search", "transfer")
 """How a step trains: a CNN from scratch, a hyperparameter search and then its best
@@ -260,7 +257,7 @@ class StudyProfile:
             check_int("steps_per_execution", self.steps_per_execution, 1)
             if self.tuning_epochs is not None:
                 check_int("tuning_epochs", self.tuning_epochs, 1)
-            check_choice("finetune_schedule", self.finetune_schedule, FINETUNE_SCHEDULES)
+            check_choice("finetune_schedule", self.finetune_schedule, SCHEDULES)
             check_int("finetune_warmup_epochs", self.finetune_warmup_epochs, 0)
             if not 0 <= self.transfer_label_smoothing < 1:
                 raise ValueError(
@@ -432,7 +429,7 @@ PROFILES: dict[str, StudyProfile] = {
 }
 """``quick`` fits a 2-core CPU in about an hour and a quarter for one seed (each
 further seed about 17 minutes) on the CPU's default backend (TensorFlow, see
-:mod:`foodvision.backend_policy`): 64 px for the scratch CNNs, few epochs, an 8-trial
+:mod:`foodvision.base.backends`): 64 px for the scratch CNNs, few epochs, an 8-trial
 Bayesian search of 30-epoch trials (from step 3's settings and
 :data:`QUICK_SEARCH_STARTS`), only the head of VGG16 trained on cached features.
 ``full`` is the real study for a GPU: every scratch CNN runs its whole cosine schedule
