@@ -41,10 +41,15 @@ def machine_info() -> dict:
 
 
 def save_json(path: str | Path, payload: dict) -> Path:
-    """Write ``payload`` as indented JSON, creating the folder."""
+    """Write ``payload`` as indented JSON, creating the folder.
+
+    The write is atomic: a run killed while writing leaves the file as it was.
+    """
+    from foodvision.base.files import write_text_atomic
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(payload, indent=2) + "\n")
     return path
 
 

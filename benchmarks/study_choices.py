@@ -139,19 +139,20 @@ def run_transfer_variant(data, profile, options, seed, folder=None):
     """Train step 5 with these profile fields; the final model's validation accuracies.
 
     ``folder``: where the run keeps its checkpoints, so that an interrupted run resumes
-    there (``None``: a temporary folder). It is removed once the run has finished.
+    there; the caller removes it once the scores are saved. ``None``: a temporary
+    folder, removed here.
     """
     from foodvision.apps.study.steps import StepContext, run_transfer
 
     profile = dataclasses.replace(profile, **options)
     row = fv.study_plan(profile, steps=[5])[0]
-    keep = folder is not None
-    folder = Path(folder) if keep else Path(tempfile.mkdtemp(prefix="study_choices_"))
+    temporary = folder is None
+    folder = Path(tempfile.mkdtemp(prefix="study_choices_")) if temporary else Path(folder)
     start = time.perf_counter()
     try:
         outcome = run_transfer(row, StepContext(data, profile, seed, folder, 0))
     finally:
-        if not keep:
+        if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - start
     epochs = len(outcome.history["loss"])
@@ -170,7 +171,6 @@ def run_transfer_variant(data, profile, options, seed, folder=None):
                 "resumed": outcome.epochs_this_run < epochs,
             }
         )
-    shutil.rmtree(folder, ignore_errors=True)  # finished: its scores go into the JSON
     return rows
 
 
@@ -192,6 +192,9 @@ def run_variant(data, profile, step, options, seed):
         augment_on=profile.augment_on,
         early_stopping=profile.early_stopping,
         seed=seed,
+        precision=profile.precision,
+        distribution=profile.distribution,
+        steps_per_execution=profile.steps_per_execution,
         verbose=0,
     )
     seconds = time.perf_counter() - start
@@ -222,8 +225,13 @@ def saved_runs(path, args):
     if not Path(path).exists():
         return []
     saved = json.loads(Path(path).read_text())
-    same = {"data": Path(args.data).name, "profile": args.profile, "compare": args.compare}
-    differs = {k: saved.get(k) for k, v in same.items() if saved.get(k) != v}
+    same = {
+        "data": Path(args.data).name,
+        "profile": args.profile,
+        "compare": args.compare,
+        "precision": fv.resolve_precision(fv.PROFILES[args.profile].precision),
+    }
+    differs = {k: saved.get(k) for k, v in same.items() if saved.get(k, v) != v}
     if differs:
         raise SystemExit(f"{path} holds another comparison ({differs}); choose --out")
     return saved["runs"]
@@ -286,16 +294,21 @@ def main():
                     folder = Path(args.resume) / args.compare / f"seed{seed}" / slug
                 results = zip(names, run_transfer_variant(data, profile, options, seed, folder))
             else:
+                folder = None
                 results = [(name, run_variant(data, profile, step, options, seed))]
             for variant, result in results:
                 rows.append({"variant": variant, "seed": seed, **result})
                 print(
                     f"seed {seed} {variant}: validation score {result['score']:.4f} "
-                    f"({result['epochs']} epochs, {result['seconds']:.0f} s)"
+                    f"({result['epochs']} epochs, {result['seconds']:.0f} s"
+                    + (" in this sitting, resumed" if result.get("resumed") else "")
+                    + ")"
                     + _final_scores(result),
                     flush=True,
                 )
             save_json(out, payload)  # after every run: an interrupted comparison keeps its runs
+            if folder is not None:  # its scores are saved: its checkpoints can go
+                shutil.rmtree(folder, ignore_errors=True)
     table = []
     for name in dict.fromkeys(row["variant"] for row in rows):
         scores = [r["score"] for r in rows if r["variant"] == name]

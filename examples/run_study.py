@@ -23,7 +23,12 @@ def main() -> None:
     parser.add_argument("--out", default="runs/study")
     parser.add_argument("--steps", default="1,2,3,4,5", help="comma-separated step numbers")
     parser.add_argument("--profile", default="quick", choices=sorted(fv.PROFILES))
-    parser.add_argument("--epochs", type=int, help="override every step's epochs")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        help="shrink the study: every step's epochs to N (phase 2 of step 5 to at most N), "
+        "at most 2 search trials",
+    )
     parser.add_argument("--image-size", type=int, help="override every step's image size")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1, help="seeds per step (default 1)")

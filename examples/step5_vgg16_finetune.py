@@ -1,7 +1,8 @@
 """Step 5: fine-tune an ImageNet-pretrained VGG16, then look inside it.
 
 Phase 1 trains a new head on the frozen base (the base runs once: its features are
-cached); phase 2 also trains the top block at a lower learning rate. The report shows
+cached); phase 2 (``--finetune-epochs N``; the default 0 skips it) also trains the top
+block at a lower learning rate. The report shows
 first-layer filters, feature maps and Grad-CAM on right and wrong predictions.
 
 Pretrained weights: ``$FOODVISION_WEIGHTS_DIR/vgg16_imagenet_notop.weights.h5`` if set,

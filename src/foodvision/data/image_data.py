@@ -12,7 +12,8 @@ SPLITS = ("train", "val", "test")
 class ImageData:
     """Train / validation / test splits of a labelled image dataset.
 
-    Every split is a batched ``tf.data.Dataset`` of ``(images, labels)`` with images
+    Every split is a batched ``tf.data.Dataset`` (with ``loader="arrays"``, a
+    ``keras.utils.PyDataset`` of NumPy arrays) of ``(images, labels)`` with images
     ``uint8`` of shape ``(batch, height, width, 3)`` in 0..255 and labels ``int32`` class
     indices into ``class_names``. A split that the source does not provide is ``None``.
 

@@ -183,7 +183,7 @@ def plot_grad_cam(
 
     Args:
         images: ``(N, H, W, 3)`` images.
-        heatmaps: ``(N, H, W)`` maps in ``[0, 1]`` from :func:`foodvision.interpret.heatmaps`.
+        heatmaps: ``(N, H, W)`` maps in ``[0, 1]`` from :func:`foodvision.grad_cam`.
         titles: One caption per image (true/predicted class and confidence, say).
         columns: Image pairs per row.
         title: Figure title.

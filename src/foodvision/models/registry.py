@@ -52,7 +52,9 @@ class ModelSpec:
         description: One line about the model.
         reference: Paper or documentation the model follows.
         augmentation: Name of the augmentation preset the model is meant to be trained
-            with (see :func:`foodvision.augmentation`); applied by the data pipeline.
+            with (see :func:`foodvision.augmentation`); applied by
+            :func:`foodvision.train` with ``augmentation="auto"`` (inside the train step
+            by default).
         min_input_size: Smallest height and width the default configuration accepts
             (configs with a ``min_input_size()`` method refine it per build).
         blocks: For backbones, the names of the layers that end each block, bottom to

@@ -25,6 +25,7 @@ import keras
 
 from foodvision.base.checks import check_int
 from foodvision.base.log import Progress
+from foodvision.base.option_names import SCHEDULES
 from foodvision.models import frozen_boundary, predict_arrays, set_trainable_blocks, split_at
 from foodvision.training.averaging import WeightAverage
 from foodvision.training.callbacks import EpochTimer
@@ -45,7 +46,7 @@ from foodvision.training.fit import (
 from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution, training_copy
 from foodvision.training.processes import process_count
-from foodvision.training.schedules import SCHEDULES, learning_rate_schedule, make_optimizer
+from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 
 @dataclasses.dataclass
@@ -56,7 +57,8 @@ class FineTuneResult:
         head: History of phase 1 (frozen backbone).
         finetune: History of phase 2, or ``None`` when it did not run.
         cached_features: Whether the frozen prefix ran once instead of every epoch
-            (phase 1 always, phase 2 too when it has no augmentation).
+            (phase 1 unless it is augmented or ``cache_features=False``; phase 2 too
+            when it has no augmentation).
         boundary: The layer whose outputs were cached (``None`` without caching).
         feature_seconds: Time of the one-off pass through the frozen prefix.
         train_seconds: Time of both phases' epochs.

@@ -2,6 +2,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+from harness import make_food101
 
 import foodvision as fv
 
@@ -97,9 +100,7 @@ def test_study_refuses_bad_arguments_before_training(tmp_path):
     assert not out.exists()
 
 
-def test_study_quiet_trains_without_step_or_epoch_lines(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
+def test_study_quiet_passes_verbose_0_to_run_study(tmp_path, monkeypatch):
     import foodvision.apps.study.runner
     from foodvision.apps.cli import main
 
@@ -116,12 +117,9 @@ def test_study_quiet_trains_without_step_or_epoch_lines(tmp_path, monkeypatch):
 
 
 def test_study_download_fetches_food101_first(tmp_path, monkeypatch, capsys):
-    from types import SimpleNamespace
-
     import foodvision.apps.study.runner
     import foodvision.data.food101
     from foodvision.apps.cli import main
-    from tests.harness import make_food101
 
     seen = []
     fetched = []
@@ -130,6 +128,8 @@ def test_study_download_fetches_food101_first(tmp_path, monkeypatch, capsys):
         fetched.append(directory)
         return str(make_food101(Path(directory) / "food-101"))
 
+    cache = tmp_path / "datasets"
+    monkeypatch.setattr(foodvision.data.food101, "default_food101_dir", lambda: str(cache))
     monkeypatch.setattr(foodvision.data.food101, "download_food101", fake_download)
     monkeypatch.setattr(
         foodvision.apps.study.runner,
@@ -139,12 +139,15 @@ def test_study_download_fetches_food101_first(tmp_path, monkeypatch, capsys):
             or SimpleNamespace(summary={"steps": []}, page=tmp_path / "study.html")
         ),
     )
-    home = tmp_path / "datasets"
-    args = ["study", "--out", str(tmp_path / "study"), "--data", str(home), "--download"]
+    args = ["study", "--out", str(tmp_path / "study"), "--data", "food101", "--download"]
     assert main(args) == 0 and main(args) == 0  # fetched once, then found
-    assert fetched == [str(home)] and seen == [str(home / "food-101")] * 2
-    assert main(["study", "--download"]) == 2
-    assert "--download fetches Food-101" in capsys.readouterr().err
+    assert fetched == [str(cache)] and seen == [str(cache / "food-101")] * 2
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for data in ("synthetic", str(photos)):  # never fetched into a folder of one's own
+        assert main(["study", "--data", data, "--download"]) == 2
+        assert "use it with --data food101" in capsys.readouterr().err
+    assert fetched == [str(cache)] and list(photos.iterdir()) == []
 
 
 def test_version_and_help_answer_without_loading_keras():

@@ -4,13 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from harness import make_food101
 
 import foodvision as fv
 from foodvision.apps.study.inputs import DataAtSize
 from foodvision.apps.study.plan import study_plan
 from foodvision.apps.study.records import StepResult
 from foodvision.apps.study.seeds import compare_over_seeds, seed_list, summarise_over_seeds
-from tests.harness import make_food101
 
 SEEDED = fv.StudyProfile(
     "seeded",
@@ -222,8 +222,8 @@ def test_single_view_accuracy_of_a_tta_step_is_averaged_over_seeds():
 
 
 def test_the_page_counts_the_feature_pass_of_every_seed():
-    from foodvision.apps.study.page import _details
+    from foodvision.apps.study.page import step_details
 
     step = {"cached_features": True, "cached_boundary": "block5_pool", "feature_seconds": 900}
-    assert "ran once over the images (900s, features cached at block5_pool)" in _details(step)
-    assert "ran once per seed over the images (900s in all," in _details({**step, "seeds": 3})
+    assert "ran once over the images (900s, features cached at block5_pool)" in step_details(step)
+    assert "ran once per seed over the images (900s in all," in step_details({**step, "seeds": 3})

@@ -21,7 +21,10 @@ from foodvision.base.option_names import DISTRIBUTIONS, PRECISIONS
 BACKEND_HELP = (
     "Keras backend (default: $KERAS_BACKEND, else auto: jax on a GPU/TPU, else tensorflow)"
 )
-DATA_CHOICES_HELP = "a class-per-folder or Food-101 folder, 'food101' (download) or 'synthetic'"
+DATA_CHOICES_HELP = (
+    "a class-per-folder or Food-101 folder, 'food101' (Keras's cache; --download fetches it) "
+    "or 'synthetic'"
+)
 
 
 class UsageError(Exception):

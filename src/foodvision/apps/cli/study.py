@@ -88,8 +88,8 @@ def add_parser(commands: Any) -> None:
     study.add_argument(
         "--download",
         action="store_true",
-        help="fetch Food-101 (about 5 GB) when --data food101 or the folder given has no "
-        "dataset yet",
+        help="with --data food101: fetch Food-101 (about 5 GB) into Keras's cache when it is "
+        "not there yet",
     )
     add_augment_on_argument(study)
     add_placement_arguments(study)
@@ -110,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
     data = args.data
     if args.download:
-        if data == "synthetic":
-            raise UsageError("--download fetches Food-101: give --data food101 or a folder")
+        if data != "food101":
+            raise UsageError("--download fetches Food-101: use it with --data food101")
         from foodvision.data.food101 import locate_food101
 
-        data = locate_food101(None if data == "food101" else data, download=True)
+        data = locate_food101(download=True)
     result = run_study(
         data,
         steps=args.steps,

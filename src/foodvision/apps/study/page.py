@@ -134,7 +134,13 @@ def _settings(values: Mapping[str, Any]) -> str:
     )
 
 
-def _details(step: Mapping[str, Any]) -> str:
+def step_details(step: Mapping[str, Any]) -> str:
+    """What the page says under a step of ``summary.json``: options, search, phases.
+
+    Example:
+        >>> step_details({"head_epochs": 30, "finetune_epochs": 0})
+        'Phase 1: 30 epochs on the frozen base; no phase 2 in this profile: the base stayed frozen.'
+    """
     parts = []
     if step.get("model_options") and "best_hyperparameters" not in step:
         parts.append(
@@ -231,7 +237,7 @@ def _changes(
         sentence = verdict(comparison) if comparison else "The first step run: the reference."
         changes.append(
             f"<h3>Step {item['step']}: {esc(item['title'])}</h3>"
-            f"<p>{esc(item['change'])} {_details(step)}</p>"
+            f"<p>{esc(item['change'])} {step_details(step)}</p>"
             f"<p><strong>{esc(sentence)}</strong></p>"
         )
     return changes

@@ -241,7 +241,7 @@ class TuningResult:
 
     Example:
         >>> search = tune_cnn(data, tuner="bayesian", max_trials=3)  # doctest: +SKIP
-        >>> search.best_score, search.best_hyperparameters["depth"]  # doctest: +SKIP
+        >>> search.best_score, search.best_hyperparameters["filters"]  # doctest: +SKIP
         >>> search.save("runs/tuning")  # doctest: +SKIP
         >>> model = fv.build_model("tuned_cnn", **search.architecture)  # doctest: +SKIP
     """

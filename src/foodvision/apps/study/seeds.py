@@ -102,7 +102,9 @@ def summarise_over_seeds(
             }
         )
         if "feature_seconds" in first.summary:
-            entries[-1]["feature_seconds"] = float(np.sum([s["feature_seconds"] for s in per_seed]))
+            entries[-1]["feature_seconds"] = float(
+                np.sum([s.get("feature_seconds", 0.0) for s in per_seed])
+            )
         if "test_accuracy_single_view" in first.summary:
             entries[-1]["test_accuracy_single_view"] = float(
                 np.mean([s["test_accuracy_single_view"] for s in per_seed])
