@@ -120,5 +120,14 @@ def test_predict_command_writes_text_json_and_csv(tmp_path, capsys, monkeypatch)
 
 def test_an_empty_folder_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
+    model = tiny_model(size=8)
     with pytest.raises(ValueError, match="no image files in"):
-        fv.predict_files(tiny_model(size=8), [tmp_path / "empty"])
+        fv.predict_files(model, [tmp_path / "empty"])
+    write_image(tmp_path / "plate.png", np.full((8, 8, 3), 120, np.uint8))
+    results = fv.predict_files(model, [tmp_path / "empty", tmp_path / "plate.png"], top_k=1)
+    assert results[0].path == str(tmp_path / "empty") and results[0].top == []
+    assert results[0].error == "a folder with no image files"  # reported, not dropped
+    assert results[1].error is None and len(results[1].top) == 1
+    for bad in ({"top_k": 0}, {"batch_size": 0}):
+        with pytest.raises(ValueError, match=f"{next(iter(bad))} must be an integer >= 1"):
+            fv.predict_files(model, [tmp_path / "plate.png"], **bad)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.checks import check_int
 from foodvision.base.log import Progress
 from foodvision.base.shapes import model_image_size, model_num_classes
 from foodvision.data.array_store import decode_file
@@ -72,7 +73,8 @@ def load_class_names(model_path: str | os.PathLike, num_classes: int) -> list[st
 def expand_paths(paths: Sequence[str | os.PathLike]) -> list[str]:
     """Files to predict: each file as given, each folder's image files (recursively).
 
-    A path that is neither stays in the list, so it is reported as missing.
+    A path that is neither, or a folder without image files, stays in the list, so it
+    is reported (as missing, or as an empty folder).
 
     Example:
         >>> expand_paths(["photos/", "one.jpg"])  # doctest: +SKIP
@@ -81,7 +83,8 @@ def expand_paths(paths: Sequence[str | os.PathLike]) -> list[str]:
     files: list[str] = []
     for path in paths:
         name = os.fspath(path)
-        files.extend(list_image_files(name) if os.path.isdir(name) else [name])
+        found = list_image_files(name) if os.path.isdir(name) else []
+        files.extend(found or [name])
     return files
 
 
@@ -120,7 +123,8 @@ def predict_files(
 
     Raises:
         FileNotFoundError: If the model file does not exist.
-        ValueError: If ``class_names`` does not match the model's outputs, or
+        ValueError: If ``top_k`` or ``batch_size`` is below 1, no path holds an image
+            file, ``class_names`` does not match the model's outputs, or
             ``image_size`` is missing for a model without a fixed input size or differs
             from a fixed one.
 
@@ -130,6 +134,8 @@ def predict_files(
     """
     from foodvision.models import load_model, model_facts
 
+    check_int("top_k", top_k, 1)
+    check_int("batch_size", batch_size, 1)
     model_path = None
     if isinstance(model, (str, os.PathLike)):
         model_path = model
@@ -145,16 +151,17 @@ def predict_files(
     names = class_names_of(model, model_path, num_classes, class_names)
     views = resolve_tta(tta)
     files = expand_paths(paths)
-    if not files:
+    empty_folders = {f for f in files if os.path.isdir(f)}
+    if len(empty_folders) == len(files):
         raise ValueError(
             f"no image files in {', '.join(map(os.fspath, paths)) or 'the paths given'}"
         )
-    checked, skipped = check_images(files, decode=False)
-    errors = dict(skipped)
+    checked, skipped = check_images([f for f in files if f not in empty_folders], decode=False)
+    errors = dict(skipped) | dict.fromkeys(empty_folders, "a folder with no image files")
     good = [c for c in checked if c is not None]
     results: dict[str, list[tuple[str, float]]] = {}
-    k = max(1, min(top_k, num_classes))
-    step = max(1, int(batch_size))
+    k = min(top_k, num_classes)
+    step = batch_size
     with Progress("predicting", total=len(good), min_total=2 * step) as progress:
         for start in range(0, len(good), step):
             batch, kept = [], []

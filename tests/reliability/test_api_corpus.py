@@ -209,8 +209,11 @@ def test_missing_keras_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="model file not found: .*nope.keras"):
         fv.load_model(tmp_path / "nope.keras")
     (tmp_path / "folder.keras").mkdir()
-    with pytest.raises(FileNotFoundError, match="model file not found"):
+    with pytest.raises(FileNotFoundError, match="model file not found: .* is a folder"):
         fv.load_model(tmp_path / "folder.keras")
+    (tmp_path / "model.h5").write_bytes(b"legacy")
+    with pytest.raises(ValueError, match="'.*model.h5' is not a .keras file"):
+        fv.load_model(tmp_path / "model.h5")
 
 
 def test_lambda_layer_is_refused_in_safe_mode_with_the_reason(model_files):

@@ -84,6 +84,37 @@ CASES = [
         ["argument --schedule: invalid choice: 'linear'"],
     ),
     (
+        "train: zero epochs, before the data loads [in-process]",
+        ["train", "--model", "baseline_cnn", "--data", "{missing}", "--out", "{out}"]
+        + ["--epochs", "0"],
+        ["--epochs must be an integer >= 1, got 0"],
+    ),
+    (
+        "train: unknown augmentation [in-process]",
+        ["train", "--model", "baseline_cnn", "--out", "{out}", "--augmentation", "bogus"],
+        ["--augmentation must be one of ('auto', 'none', 'light'"],
+    ),
+    (
+        "train: label smoothing out of range [in-process]",
+        ["train", "--model", "baseline_cnn", "--out", "{out}", "--label-smoothing", "2"],
+        ["label_smoothing must be in [0, 1), got 2.0"],
+    ),
+    (
+        "train: zero batch size [in-process]",
+        ["train", "--model", "baseline_cnn", "--out", "{out}", "--batch-size", "0"],
+        ["batch_size must be an integer >= 1, got 0"],
+    ),
+    (
+        "data: half an image size",
+        ["data", "synthetic", "--image-size", "10x"],
+        ["expected N or HxW, got '10x'"],
+    ),
+    (
+        "data: no class names",
+        ["data", "synthetic", "--classes", ","],
+        ["expected class names like a,b,c, got ','"],
+    ),
+    (
         "train: unknown model [in-process]",
         ["train", "--model", "vgg61", "--out", "{out}"],
         ["unknown model 'vgg61'", "did you mean 'vgg16_finetune'"],
@@ -137,6 +168,11 @@ CASES = [
         "evaluate: corrupt model [in-process]",
         ["evaluate", "{corrupt}", "--out", "{out}"],
         ["is not a valid .keras archive"],
+    ),
+    (
+        "export: not a .keras file [in-process]",
+        ["export", "{legacy}"],
+        ["is not a .keras file; save the model with model.save"],
     ),
     # -- study
     ("study: unknown step", ["study", "--steps", "7"], ["valid steps: 1 (baseline)"]),

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from foodvision.base.checks import check_fraction, unknown_name_message
+from foodvision.base.checks import check_fraction, check_int, unknown_name_message
 from foodvision.data.checks import IMAGE_EXTENSIONS, list_image_files
 from foodvision.data.image_data import ImageData
 from foodvision.data.sources import (
@@ -99,6 +99,7 @@ def load_image_folder(
     """
     root = require_directory(path, "image folder")
     validation_split = check_fraction("validation_split", validation_split)
+    check_int("batch_size", batch_size, 1)
     test_split = check_fraction("test_split", test_split)
     if validation_split + test_split >= 1:
         raise ValueError(

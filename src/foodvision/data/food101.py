@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from foodvision.base.checks import check_fraction
+from foodvision.base.checks import check_fraction, check_int
 from foodvision.data.checks import is_image_file
 from foodvision.data.folders import list_class_folders, select_classes
 from foodvision.data.image_data import ImageData
@@ -308,6 +308,7 @@ def load_food101(
 
     """
     validation_split = check_fraction("validation_split", validation_split)
+    check_int("batch_size", batch_size, 1)
     base = Path(locate_food101(root, download=download))
     classes_file = base / "meta" / "classes.txt"
     available = (

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from foodvision.base.checks import check_fraction
+from foodvision.base.checks import check_fraction, check_int
 from foodvision.data.image_data import ImageData
 
 
@@ -62,6 +62,7 @@ def load_data(
     # dataset has fixed splits and would otherwise ignore it).
     check_fraction("validation_split", validation_split)
     check_fraction("test_split", test_split)
+    check_int("batch_size", batch_size, 1)
     common: dict[str, Any] = dict(
         image_size=image_size, batch_size=batch_size, seed=seed, loader=loader
     )

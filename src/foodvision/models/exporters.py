@@ -50,7 +50,8 @@ def export(
         ``path``.
 
     Raises:
-        ValueError: An unknown format.
+        FileNotFoundError: No ``.keras`` file at ``model``'s path.
+        ValueError: An unknown format, or a path that is not a readable ``.keras`` file.
         ImportError: TensorFlow, or for ONNX ``tf2onnx`` and ``onnx``, is not installed.
         RuntimeError: The conversion failed (with the converter's last lines).
 
@@ -62,6 +63,10 @@ def export(
     target = Path(path)
     _check_target(target, format)
     _check_installed(format)
+    if isinstance(model, (str, os.PathLike)):
+        from foodvision.models.saving import check_model_file
+
+        check_model_file(model)  # a clear error here, not from the converter's process
     target.parent.mkdir(parents=True, exist_ok=True)
     import keras
 

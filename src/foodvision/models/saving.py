@@ -32,6 +32,34 @@ def _is_unsafe_lambda_error(error: BaseException) -> bool:
     return "safe_mode" in text and "Lambda" in text
 
 
+def check_model_file(path: str | os.PathLike) -> str:
+    """``path`` as a string when it names a readable ``.keras`` archive, without loading it.
+
+    Raises:
+        FileNotFoundError: No file at ``path`` (or a folder there).
+        ValueError: The name does not end in ``.keras``, or the file is empty, truncated
+            or not a zip archive.
+
+    Example:
+        >>> check_model_file("runs/step5/model.h5")  # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        ValueError: 'runs/step5/model.h5' is not a .keras file; save the model with ...
+    """
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        raise FileNotFoundError(f"model file not found: {name!r} is a folder, not a .keras file")
+    if not os.path.isfile(name):
+        raise FileNotFoundError(f"model file not found: {name!r}")
+    if not name.endswith(".keras"):
+        raise ValueError(
+            f"{name!r} is not a .keras file; save the model with model.save (Keras 3's "
+            "format), or keras.saving.load_model a legacy file and save it again"
+        )
+    _check_keras_archive(name)
+    return name
+
+
 def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool = True) -> Any:
     """Load a ``.keras`` file saved with ``model.save``, foodvision layers included.
 
@@ -46,8 +74,9 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
         compile: Restore the optimizer and loss when the file has them.
 
     Raises:
-        FileNotFoundError: No file at ``path``.
-        ValueError: The file is empty, truncated or not a ``.keras`` archive, or (in safe
+        FileNotFoundError: No file at ``path`` (or a folder there).
+        ValueError: The name does not end in ``.keras``, the file is empty, truncated or
+            not a ``.keras`` archive, or (in safe
             mode) it holds a ``Lambda`` layer with Python code, which is refused because
             loading it could run arbitrary code.
 
@@ -55,10 +84,7 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
         >>> model = load_model("runs/step5/best.keras")  # doctest: +SKIP
 
     """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file not found: {os.fspath(path)!r}")
-    name = os.fspath(path)
-    _check_keras_archive(name)
+    name = check_model_file(path)
     import keras
 
     import foodvision.layers  # noqa: F401  (registers foodvision>... classes)

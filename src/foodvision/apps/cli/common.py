@@ -52,24 +52,29 @@ def image_size(text: str) -> tuple[int, int]:
     """
     parts = text.lower().replace("x", ",").split(",")
     try:
-        values = [int(p) for p in parts if p.strip()]
-    except ValueError as err:
+        values = [int(p) for p in parts]
+    except ValueError as err:  # also a missing side: "10x", "x10", "64,"
         raise argparse.ArgumentTypeError(f"expected N or HxW, got {text!r}") from err
     if len(values) == 1:
         values *= 2
-    if len(values) != 2 or min(values) < 8:
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"expected N or HxW, got {text!r}")
+    if min(values) < 8:
         raise argparse.ArgumentTypeError(f"expected N or HxW with sides >= 8, got {text!r}")
     return values[0], values[1]
 
 
 def class_list(text: str) -> list[str]:
-    """Parse ``a,b,c`` into class names (blanks dropped).
+    """Parse ``a,b,c`` into class names (blanks dropped; at least one name).
 
     Example:
         >>> class_list("pizza, sushi,")
         ['pizza', 'sushi']
     """
-    return [c.strip() for c in text.split(",") if c.strip()]
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected class names like a,b,c, got {text!r}")
+    return names
 
 
 def add_backend_argument(parser: argparse.ArgumentParser, default: Any = None) -> None:

@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.model} is fine-tuned in two phases: give --head-epochs and "
             "--finetune-epochs instead of --epochs"
         )
+    _check_options(args, transfer)  # before the data loads and --out is made
     if args.image_size is None:
         args.image_size = tuple(spec.input_shape[:2])
     data = data_from_args(args)
@@ -145,6 +146,29 @@ def run(args: argparse.Namespace) -> int:
     print(f"model: {model_path} (class names inside; card: {out / 'model_card.md'})")
     print(f"history: {out / 'history.csv' if not transfer else out / '*' / 'history.csv'}")
     return 0
+
+
+def _check_options(args: argparse.Namespace, transfer: bool) -> None:
+    """Refuse a bad training option at once, with the library's own checks.
+
+    Raises:
+        ValueError: The option's message (the command prints it and exits with 2).
+    """
+    from foodvision.augment import AUGMENTATION_PRESETS
+    from foodvision.base.checks import check_choice, check_int, check_positive
+    from foodvision.training.fit import check_run_options
+
+    if transfer:
+        check_int("--head-epochs", args.head_epochs, 1)
+        check_int("--finetune-epochs", args.finetune_epochs, 0)
+        check_int("--trainable-blocks", args.trainable_blocks, 0)
+        check_positive("--finetune-learning-rate", args.finetune_learning_rate)
+    elif args.epochs is not None:
+        check_int("--epochs", args.epochs, 1)
+    check_positive("--learning-rate", args.learning_rate)
+    check_choice("--augmentation", args.augmentation, ("auto", *AUGMENTATION_PRESETS))
+    check_int("--steps-per-execution", args.steps_per_execution, 1)
+    check_run_options(args.label_smoothing, args.on_change)
 
 
 def _train(model: Any, data: Any, args: argparse.Namespace, options: dict[str, Any]) -> None:
