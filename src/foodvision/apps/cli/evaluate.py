@@ -78,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
             f"model file {args.model!r} does not exist; give a .keras file written by "
             "model.save() or foodvision train"
         )
-    if path.suffix != ".keras":
-        raise UsageError(f"{args.model!r} is not a .keras file; save the model with model.save")
-    model = load_model(path, safe_mode=True, compile=False)
+    model = load_model(path, safe_mode=True, compile=False)  # refuses other files clearly
     if args.image_size is None:
         args.image_size = model_image_size(model) or (128, 128)
     data = data_from_args(args)
