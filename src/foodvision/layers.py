@@ -49,7 +49,7 @@ class ImageNetPreprocessing(keras.layers.Layer):
     def __init__(self, mode: str = "caffe", **kwargs: Any):
         super().__init__(**kwargs)
         if mode not in PREPROCESSING_MODES:
-            raise ValueError(f"mode must be one of {PREPROCESSING_MODES}, got {mode!r}")
+            raise ValueError(f"mode must be one of {', '.join(PREPROCESSING_MODES)}, got {mode!r}")
         self.mode = mode
 
     def call(self, inputs: Any) -> Any:
@@ -100,6 +100,7 @@ class SmoothedSparseCrossentropy(keras.losses.Loss):
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         """The smoothed cross-entropy of each row."""
+        y_pred = ops.convert_to_tensor(y_pred)
         classes = y_pred.shape[-1]
         labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
         target = ops.one_hot(labels, classes, dtype=y_pred.dtype)

@@ -92,7 +92,7 @@ CASES = [
     (
         "train: unknown augmentation [in-process]",
         ["train", "--model", "baseline_cnn", "--out", "{out}", "--augmentation", "bogus"],
-        ["--augmentation must be one of ('auto', 'none', 'light'"],
+        ["--augmentation must be one of auto, none, light, standard, strong, got"],
     ),
     (
         "train: label smoothing out of range [in-process]",
@@ -279,3 +279,28 @@ def test_unexpected_errors_are_one_line_too(monkeypatch, capsys):
     ]
     with pytest.raises(RuntimeError, match="something inside broke"):
         cli.main(["--debug", "models"])
+
+
+def test_this_packages_warnings_are_one_line(monkeypatch, capsys):
+    """A skipped-files warning reads as one line; another package's keeps Python's display."""
+    import warnings
+
+    from foodvision.apps.cli import models
+    from foodvision.data.checks import warn_skipped
+
+    def warns(args):
+        warn_skipped([("a.jpg", "empty file"), ("b.jpg", "not an image: b.jpg")], 9)
+        warnings.warn_explicit("from elsewhere", UserWarning, "elsewhere.py", 7)
+        return 0
+
+    monkeypatch.setattr(models, "run", warns)
+    shown_before = warnings.showwarning
+    with pytest.warns(UserWarning, match="from elsewhere") as other:
+        status, stderr = run_in_process(["models"], capsys, monkeypatch)
+    assert status == 0
+    assert stderr.strip().splitlines() == [
+        "foodvision models: warning: skipped 2 of 9 image files "
+        "(1 empty file; 1 not an image); see ImageData.skipped for the list"
+    ]
+    assert [w.filename for w in other] == ["elsewhere.py"]  # Python's display, not ours
+    assert warnings.showwarning is shown_before  # put back after the command

@@ -13,7 +13,7 @@ Example:
     >>> import numpy as np
     >>> flip = RandomFlip(seed=0)
     >>> out = flip(np.zeros((2, 8, 8, 3), "uint8"), training=True)
-    >>> tuple(out.shape), str(out.dtype)
+    >>> tuple(out.shape), keras.backend.standardize_dtype(out.dtype)
     ((2, 8, 8, 3), 'float32')
 
 """

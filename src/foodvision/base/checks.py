@@ -129,10 +129,10 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
         >>> check_choice("pooling", "max", ("flatten", "avg"))
         Traceback (most recent call last):
         ...
-        ValueError: pooling must be one of ('flatten', 'avg'), got 'max'
+        ValueError: pooling must be one of flatten, avg, got 'max'
     """
     if value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
     return value
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from foodvision.apps.cli import (
     bench,
@@ -86,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``foodvision`` command; returns the exit status."""
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():  # puts the usual warning display back on return
+        if not args.debug:
+            warnings.showwarning = one_line_warnings(args.command)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; errors become one line and an exit status."""
     try:
         set_verbosity_from(args)
         choose_backend_for(args.backend)
@@ -111,6 +121,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def one_line_warnings(command: str) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints this package's warnings on one line.
+
+    ``foodvision <command>: warning: <message>`` instead of Python's file, line number
+    and source line; warnings from other packages keep Python's display.
+
+    Example:
+        >>> show = one_line_warnings("train")
+        >>> show(UserWarning("skipped 1 of 9 image files"), UserWarning, __file__, 1, sys.stdout)
+        foodvision train: warning: skipped 1 of 9 image files
+    """
+    package = Path(__file__).resolve().parents[2]
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if not Path(filename).resolve().is_relative_to(package):
+            default(message, category, filename, lineno, file, line)
+            return
+        print(f"foodvision {command}: warning: {one_line(message)}", file=file or sys.stderr)
+
+    return show
 
 
 def one_line(error: BaseException) -> str:

@@ -69,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         tta=tta_from_args(args),
     )
     write_results(results, args.format, sys.stdout)
-    return 0 if any(r.error is None for r in results) else 1
+    if any(r.error is None for r in results):
+        return 0
+    print(f"foodvision predict: none of the {len(results)} image(s) could be read", file=sys.stderr)
+    return 1
 
 
 def write_results(results: list[Any], form: str, stream: Any) -> None:

@@ -50,7 +50,7 @@ class StudyStep:
 
     def __post_init__(self) -> None:
         if self.kind not in STEP_KINDS:
-            raise ValueError(f"step kind must be one of {STEP_KINDS}, got {self.kind!r}")
+            raise ValueError(f"step kind must be one of {', '.join(STEP_KINDS)}, got {self.kind!r}")
 
 
 STEPS: tuple[StudyStep, ...] = (
