@@ -8,7 +8,8 @@ H200's bf16 peak) or a TPU. Everywhere else it is float32. On a 2-core Xeon with
 in mixed bfloat16 and the study's step 5 took 1.7x as long; XLA's CPU bfloat16 (JAX) ran at
 0.82x. A 2-core AMD EPYC (Zen 4, the same instructions) went the other way: TensorFlow
 trained 1.1-2.1x as fast in mixed bfloat16. CPUs disagree, so ``auto`` keeps float32 on
-all of them; ask for ``"mixed_bfloat16"`` where it was timed faster. Older GPUs have no bfloat16 units (``"mixed_float16"`` is theirs to ask for).
+all of them; ask for ``"mixed_bfloat16"`` where it was timed faster. Older GPUs have no
+bfloat16 units (``"mixed_float16"`` is theirs to ask for).
 
 Example:
     >>> resolve_precision("mixed_float16")
