@@ -237,7 +237,10 @@ def _final_scores(result):
 
 
 def saved_runs(path, args, profile):
-    """The runs an earlier call of the same comparison saved in ``path`` (none: [])."""
+    """The runs an earlier call of the same comparison saved in ``path`` (none: []).
+
+    The file must be of the same data, profile, comparison and (``profile``'s) precision.
+    """
     if not Path(path).exists():
         return []
     saved = json.loads(Path(path).read_text())

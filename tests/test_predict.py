@@ -118,7 +118,7 @@ def test_predict_command_writes_text_json_and_csv(tmp_path, capsys, monkeypatch)
     assert main(["predict", files[0], files[2]]) == 1  # nothing could be read
     output = capsys.readouterr()
     assert output.out.startswith(f"{files[2]}: skipped (empty file")
-    assert output.err == "foodvision predict: none of the 1 image(s) could be read\n"
+    assert output.err == "foodvision predict: error: none of the 1 image(s) could be read\n"
 
 
 def test_an_empty_folder_is_a_clear_error(tmp_path):

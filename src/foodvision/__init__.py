@@ -79,6 +79,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "use_compilation_cache",
     ),
     "foodvision.base.backends": ("choose_backend",),
+    "foodvision.base.log": ("FoodvisionWarning",),
     "foodvision.apps.study.search": ("DEFAULT_SEARCH_SPACE", "TuningResult", "tune_cnn"),
     "foodvision.apps.study.plan": ("PROFILES", "STEPS", "StudyProfile", "study_plan"),
     "foodvision.apps.study.runner": ("StudyResult", "run_study"),

@@ -112,8 +112,8 @@ def augmentation(preset: str | Sequence[Any] | None = "standard", seed: int | No
             raise ValueError(f"augmentation layers must be keras.layers.Layer, got {bad}")
         return AugmentationPipeline(list(preset), preset="custom", seed=seed)
     raise ValueError(
-        f"augmentation must be one of {', '.join(AUGMENTATION_PRESETS)}, None, a list of "
-        f"Keras layers or a keras.layers.Pipeline, got {preset!r}"
+        f"augmentation must be one of {', '.join(map(repr, AUGMENTATION_PRESETS))}, None, "
+        f"a list of Keras layers or a keras.layers.Pipeline, got {preset!r}"
     )
 
 

@@ -31,6 +31,21 @@ from typing import Any
 
 LOGGER_NAME = "foodvision"
 
+
+class FoodvisionWarning(UserWarning):
+    """The category of every warning foodvision gives (skipped files, unreadable facts...).
+
+    A ``UserWarning``, so the usual filters apply; filter on it to silence or catch only
+    this package's warnings.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("error", FoodvisionWarning)  # make them errors
+        ...     warnings.simplefilter("ignore", UserWarning)  # and others quiet
+    """
+
+
 LEVELS = {
     "quiet": logging.WARNING,
     "warning": logging.WARNING,

@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Iterator
 from types import ModuleType
 
+from foodvision.base.log import FoodvisionWarning
+
 _hidden: bool | None = None
 
 START_UP_NOISE = re.compile(
@@ -109,6 +111,7 @@ def tensorflow() -> ModuleType:
                         "from it, so its tf.data pipeline may hold GPU memory that "
                         f"{keras_backend()} needs; import foodvision's loaders before other "
                         "TensorFlow code, or set TF_FORCE_GPU_ALLOW_GROWTH=true",
+                        category=FoodvisionWarning,
                         stacklevel=2,
                     )
     return tf

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from foodvision.base.log import Progress, get_logger
+from foodvision.base.log import FoodvisionWarning, Progress, get_logger
 from foodvision.base.system import usable_cores
 from foodvision.base.tf_runtime import tensorflow
 from foodvision.data.image_formats import (
@@ -356,5 +356,6 @@ def warn_skipped(skipped: Iterable[tuple[str, str]], total: int) -> None:
     warnings.warn(
         f"skipped {len(skipped)} of {total} image files ({detail}); "
         "see ImageData.skipped for the list",
+        category=FoodvisionWarning,
         stacklevel=3,
     )

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.log import FoodvisionWarning
+
 
 def history_dict(history: Any) -> dict[str, list[float]]:
     """Per-epoch values from a ``keras.callbacks.History``, its ``.history`` dict or a CSV.
@@ -54,6 +56,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
         warnings.warn(
             f"history entries {', '.join(map(repr, dropped))} are not numbers per epoch; "
             "they are left out of the training curves",
+            category=FoodvisionWarning,
             stacklevel=2,
         )
     return result

@@ -7,6 +7,8 @@ import warnings
 import zipfile
 from typing import Any
 
+from foodvision.base.log import FoodvisionWarning
+
 
 def _check_keras_archive(path: str) -> None:
     """Raise a clear ``ValueError`` when ``path`` is not a readable ``.keras`` zip archive.
@@ -104,7 +106,11 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     try:
         facts = read_facts(name)
     except ValueError as err:  # the model itself loaded: keep it, without facts
-        warnings.warn(f"{name}: its foodvision facts are unreadable ({err})", stacklevel=2)
+        warnings.warn(
+            f"{name}: its foodvision facts are unreadable ({err})",
+            category=FoodvisionWarning,
+            stacklevel=2,
+        )
         facts = None
     setattr(model, FACTS_ATTRIBUTE, facts)
     return model

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from foodvision.base.log import Progress
+from foodvision.base.log import FoodvisionWarning, Progress
 from foodvision.base.system import memory_budget
 from foodvision.data.array_split import ArraySplit, numpy_batches
 from foodvision.data.image_data import ImageData
@@ -59,6 +59,7 @@ def _remove_when_unused(path: str, folder: str) -> None:
         warnings.warn(
             f"cached features stay in {folder} until you delete it (this system cannot "
             "remove a file that is still open)",
+            category=FoodvisionWarning,
             stacklevel=3,
         )
 

@@ -17,7 +17,7 @@ import numpy as np
 from foodvision.base.backends import unused_accelerator_message
 from foodvision.base.checks import check_int
 from foodvision.base.files import write_text_atomic
-from foodvision.base.log import get_logger
+from foodvision.base.log import FoodvisionWarning, get_logger
 from foodvision.base.shapes import model_num_classes
 from foodvision.base.tf_runtime import tensorflow
 from foodvision.training import state
@@ -129,7 +129,7 @@ def warn_unused_accelerator() -> None:
     _ACCELERATOR_CHECKED.append(True)
     message = unused_accelerator_message(keras.backend.backend())
     if message:
-        warnings.warn(message, stacklevel=3)
+        warnings.warn(message, category=FoodvisionWarning, stacklevel=3)
 
 
 def _verbosity(verbose: int | str) -> int:

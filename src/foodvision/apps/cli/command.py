@@ -18,7 +18,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TextIO
 
 from foodvision.apps.cli import (
     bench,
@@ -40,6 +40,7 @@ from foodvision.apps.cli.common import (
     quiet_tensorflow,
     set_verbosity_from,
 )
+from foodvision.base.log import FoodvisionWarning
 from foodvision.base.system import package_version
 
 COMMANDS = (data, train, evaluate, predict, export, serve, study, bench, models)
@@ -88,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``foodvision`` command; returns the exit status."""
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
-    with warnings.catch_warnings():  # puts the usual warning display back on return
+    # catch_warnings puts the usual display back on return; like any change of the
+    # warnings state it holds for the whole process, which is the command's own
+    with warnings.catch_warnings():
         if not args.debug:
             warnings.showwarning = one_line_warnings(args.command)
         return _run(args)
@@ -124,29 +127,49 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def one_line_warnings(command: str) -> Callable[..., None]:
-    """A ``warnings.showwarning`` that prints this package's warnings on one line.
+    """A ``warnings.showwarning`` that prints foodvision's warnings on one line.
 
+    Warnings of category :class:`~foodvision.base.log.FoodvisionWarning` print as
     ``foodvision <command>: warning: <message>`` instead of Python's file, line number
-    and source line; warnings from other packages keep Python's display.
+    and source line; other packages' warnings keep Python's display.
+
+    Args:
+        command: The sub-command's name, put in front of each line.
+
+    Returns:
+        A function with the signature of ``warnings.showwarning``.
 
     Example:
         >>> show = one_line_warnings("train")
-        >>> show(UserWarning("skipped 1 of 9 image files"), UserWarning, __file__, 1, sys.stdout)
+        >>> show(FoodvisionWarning("skipped 1 of 9 image files"), FoodvisionWarning, "x.py", 1,
+        ...      sys.stdout)
         foodvision train: warning: skipped 1 of 9 image files
     """
-    package = Path(__file__).resolve().parents[2]
     default = warnings.showwarning
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
-        if not Path(filename).resolve().is_relative_to(package):
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, FoodvisionWarning):
             default(message, category, filename, lineno, file, line)
             return
-        print(f"foodvision {command}: warning: {one_line(message)}", file=file or sys.stderr)
+        stream = sys.stderr if file is None else file
+        if stream is None:  # no stderr (pythonw): nowhere to show it, as in Python's own
+            return
+        try:
+            print(f"foodvision {command}: warning: {one_line(message)}", file=stream)
+        except OSError:  # the reader went away: a warning must not stop the command
+            pass
 
     return show
 
 
-def one_line(error: BaseException) -> str:
+def one_line(error: BaseException | str) -> str:
     r"""An error's message on one line (multi-line messages are joined with ``" | "``).
 
     Example:

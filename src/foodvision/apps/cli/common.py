@@ -114,7 +114,8 @@ def add_placement_arguments(
         choices=PRECISIONS,
         default=defaults.get("precision"),
         help="dtype policy of training: auto (mixed bfloat16 on GPUs with bfloat16 units "
-        "and on TPUs, float32 on CPUs, where it was measured slower), float32, "
+        "and on TPUs; float32 on CPUs, where mixed bfloat16 is slower on some and faster on "
+        "others: time both with `foodvision bench --precision`), float32, "
         "mixed_bfloat16, mixed_float16 (loss-scaled)"
         + (kept if not defaults else " (default: %(default)s)"),
     )

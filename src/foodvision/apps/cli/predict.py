@@ -71,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     write_results(results, args.format, sys.stdout)
     if any(r.error is None for r in results):
         return 0
-    print(f"foodvision predict: none of the {len(results)} image(s) could be read", file=sys.stderr)
+    print(
+        f"foodvision predict: error: none of the {len(results)} image(s) could be read",
+        file=sys.stderr,
+    )
     return 1
 
 

@@ -28,6 +28,7 @@ from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyPro
 from foodvision.apps.study.search import DEFAULT_SEARCH_SPACE, SearchRange
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
+from foodvision.base.log import FoodvisionWarning
 
 STEP_FILE = "step.json"
 ATTEMPT_FILE = "attempt.json"
@@ -163,7 +164,11 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
     try:
         saved = json.loads(path.read_text())
     except (OSError, ValueError) as err:
-        warnings.warn(f"{path} cannot be read ({err}); the step runs again", stacklevel=2)
+        warnings.warn(
+            f"{path} cannot be read ({err}); the step runs again",
+            category=FoodvisionWarning,
+            stacklevel=2,
+        )
         return None
     if not same_run(saved, fingerprint, dataclasses.asdict(row)):
         return None
