@@ -10,15 +10,13 @@ TensorFlow before its first op whenever the Keras backend is not TensorFlow.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sys
 import tempfile
-import warnings
 from collections.abc import Iterator
 from types import ModuleType
-
-from foodvision.base.log import FoodvisionWarning
 
 _hidden: bool | None = None
 
@@ -106,12 +104,11 @@ def tensorflow() -> ModuleType:
                 tf.config.set_visible_devices([], "GPU")
             except RuntimeError:  # TensorFlow had created ops before foodvision did
                 if tf.config.list_physical_devices("GPU"):
-                    warnings.warn(
+                    logging.getLogger(__name__).warning(  # base cannot import FoodvisionWarning
                         "TensorFlow was initialised before foodvision could hide the GPUs "
                         "from it, so its tf.data pipeline may hold GPU memory that "
-                        f"{keras_backend()} needs; import foodvision's loaders before other "
+                        "%s needs; import foodvision's loaders before other "
                         "TensorFlow code, or set TF_FORCE_GPU_ALLOW_GROWTH=true",
-                        category=FoodvisionWarning,
-                        stacklevel=2,
+                        keras_backend(),
                     )
     return tf
