@@ -33,7 +33,7 @@ LOGGER_NAME = "foodvision"
 
 
 class FoodvisionWarning(UserWarning):
-    """The category of every warning foodvision gives (skipped files, unreadable facts...).
+    """The category of foodvision's warnings (skipped files, unreadable facts...).
 
     A ``UserWarning``, so the usual filters apply; filter on it to silence or catch only
     this package's warnings.
@@ -41,8 +41,12 @@ class FoodvisionWarning(UserWarning):
     Example:
         >>> import warnings
         >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("error", FoodvisionWarning)  # make them errors
-        ...     warnings.simplefilter("ignore", UserWarning)  # and others quiet
+        ...     warnings.simplefilter("ignore", UserWarning)  # others' quiet
+        ...     warnings.simplefilter("error", FoodvisionWarning)  # ours raise: added last
+        ...     warnings.warn("skipped 1 of 9 image files", FoodvisionWarning)
+        Traceback (most recent call last):
+        ...
+        foodvision.base.log.FoodvisionWarning: skipped 1 of 9 image files
     """
 
 
