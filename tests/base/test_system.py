@@ -36,3 +36,16 @@ def test_cores_versions_and_machine():
     facts = system.machine()
     assert facts["usable_cores"] == cores and facts["memory_gb"] > 0
     assert isinstance(facts["processor"], str) and facts["processor"]
+    assert set(facts["cpu"]) <= {"vendor", "family", "model", "bfloat16"}
+
+
+def test_cpu_details_tell_cpus_of_one_name_apart():
+    zen4 = (
+        "model name\t: AMD EPYC\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: avx512f avx512_bf16\n"
+    )
+    other = "model name\t: AMD EPYC\ncpu family\t: 23\nmodel\t\t: 49\nflags\t\t: avx2\n"
+    assert system.cpu_details(zen4) == {"family": "25", "model": "17", "bfloat16": ["avx512_bf16"]}
+    assert system.cpu_details(other) == {"family": "23", "model": "49", "bfloat16": []}
+    two_processors = zen4 + "\n" + other  # the first block only
+    assert system.cpu_details(two_processors)["family"] == "25"
+    assert system.cpu_details("") == {}

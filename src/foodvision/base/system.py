@@ -116,6 +116,44 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
+"""CPU flags of bfloat16 instructions, recorded with every benchmark."""
+
+
+def cpu_details(cpuinfo: str | None = None) -> dict[str, Any]:
+    r"""Vendor, family, model and bfloat16 instructions of the first processor (Linux).
+
+    A model name alone can stand for different CPUs (``"AMD EPYC"``), whose speeds,
+    in mixed bfloat16 above all, differ; these fields tell them apart.
+
+    Args:
+        cpuinfo: The text of ``/proc/cpuinfo`` (default: read it); ``{}`` without one.
+
+    Example:
+        >>> cpu_details("vendor_id: AuthenticAMD\ncpu family: 25\nmodel: 17\n"
+        ...             "flags: fpu avx512f avx512_bf16\n\nvendor_id: other")
+        {'vendor': 'AuthenticAMD', 'family': '25', 'model': '17', 'bfloat16': ['avx512_bf16']}
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return {}
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        if not line.strip():
+            break  # the first processor's block is enough
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    if not fields:
+        return {}
+    names = {"vendor_id": "vendor", "cpu family": "family", "model": "model"}
+    details: dict[str, Any] = {new: fields[old] for old, new in names.items() if old in fields}
+    flags = fields.get("flags", "").split()
+    details["bfloat16"] = [flag for flag in BFLOAT16_FLAGS if flag in flags]
+    return details
+
+
 def nvidia_gpu() -> str | None:
     """Name of the first NVIDIA GPU that ``nvidia-smi`` lists, or ``None``."""
     try:
@@ -136,11 +174,12 @@ def machine() -> dict[str, Any]:
 
     Example:
         >>> sorted(machine())
-        ['accelerator', 'cpus', 'memory_gb', 'platform', 'processor', 'usable_cores']
+        ['accelerator', 'cpu', 'cpus', 'memory_gb', 'platform', 'processor', 'usable_cores']
     """
     return {
         "platform": platform.platform(),
         "processor": cpu_model(),
+        "cpu": cpu_details(),
         "cpus": os.cpu_count(),
         "usable_cores": usable_cores(),
         "memory_gb": round(total_memory_bytes() / 1024**3, 1),
