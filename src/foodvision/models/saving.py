@@ -78,9 +78,8 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     Raises:
         FileNotFoundError: No file at ``path`` (or a folder there).
         ValueError: The name does not end in ``.keras``, the file is empty, truncated or
-            not a ``.keras`` archive, or (in safe
-            mode) it holds a ``Lambda`` layer with Python code, which is refused because
-            loading it could run arbitrary code.
+            not a ``.keras`` archive, or (in safe mode) it holds a ``Lambda`` layer with
+            Python code, which is refused because loading it could run arbitrary code.
 
     Example:
         >>> model = load_model("runs/step5/best.keras")  # doctest: +SKIP
