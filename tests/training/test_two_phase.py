@@ -1,4 +1,5 @@
 import dataclasses
+import json
 
 import keras
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 from harness import tiny_image_data
 
 import foodvision as fv
+from foodvision.augment.layers import ColorJitter
 
 SIZE = 32
 
@@ -277,3 +279,73 @@ def test_bad_finetune_average_epochs(average):
     data = tiny_image_data(per_class=2, size=SIZE, batch_size=8)
     with pytest.raises(ValueError, match="finetune_average_epochs"):
         fv.fine_tune(vgg(), data, head_epochs=1, finetune_epochs=3, finetune_average_epochs=average)
+
+
+def test_each_phase_records_its_own_rate_schedule_and_optimizer(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    options = dict(
+        head_epochs=1,
+        finetune_epochs=2,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-3,
+        finetune_schedule="cosine",
+        finetune_warmup_epochs=1,
+        optimizer="sgd",
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    fv.fine_tune(vgg(), data, **options)
+    head = json.loads((tmp_path / "head" / "settings.json").read_text())
+    tune = json.loads((tmp_path / "finetune" / "settings.json").read_text())
+    assert (head["learning_rate"], head["schedule"], head["optimizer"]) == (1e-2, "constant", "sgd")
+    assert (tune["learning_rate"], tune["schedule"], tune["warmup_epochs"]) == (1e-3, "cosine", 1)
+    assert tune["optimizer"] == "sgd"
+    # so a resumed call with another phase-2 rate is refused, not mixed into the run
+    with pytest.raises(ValueError, match="learning_rate: 0.001 -> 0.002"):
+        fv.fine_tune(vgg(), data, **{**options, "finetune_learning_rate": 2e-3})
+
+
+def test_resuming_phase_two_on_images_skips_phase_one_and_its_features(tmp_path):
+    # full batches and an augmentation layer that changes nothing: phase 2 runs on
+    # images, yet the resumed run can be compared with an uninterrupted one exactly
+    data = tiny_image_data(per_class=6, size=SIZE, batch_size=64)
+    options = dict(
+        head_epochs=1,
+        learning_rate=1e-2,
+        finetune_learning_rate=1e-2,
+        augmentation=[ColorJitter()],  # no brightness, contrast or saturation change
+        augment_head=False,  # phase 1 on cached features, phase 2 on "augmented" images
+        seed=0,
+        verbose=0,
+    )
+    straight = vgg()
+    fv.fine_tune(straight, data, finetune_epochs=2, checkpoint_dir=tmp_path / "a", **options)
+
+    first = fv.fine_tune(vgg(), data, finetune_epochs=1, checkpoint_dir=tmp_path / "b", **options)
+    assert first.boundary == "block5_pool" and first.feature_seconds > 0
+    resumed_model = vgg(seed=1)  # phase 2's checkpoint gives it every weight
+    resumed = fv.fine_tune(
+        resumed_model, data, finetune_epochs=2, checkpoint_dir=tmp_path / "b", **options
+    )
+    assert resumed.feature_seconds == 0.0  # no feature pass: phase 2 held every weight
+    assert resumed.head.history["loss"] == first.head.history["loss"]
+    assert len(resumed.finetune.epoch) == 2
+    # the checkpoint gave it every weight (seed 1's are gone), and phase 2 went on from
+    # where it stopped (up to float rounding, which Adam scales up where gradients are tiny)
+    for a, b in zip(straight.get_weights(), resumed_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
+
+
+def test_a_changed_phase_one_is_not_skipped_on_resume(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    options = dict(
+        head_epochs=1,
+        finetune_epochs=1,
+        augmentation="light",
+        augment_head=False,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    fv.fine_tune(vgg(), data, **options)
+    with pytest.raises(ValueError, match="learning_rate"):
+        fv.fine_tune(vgg(), data, **{**options, "learning_rate": 5e-3})

@@ -340,10 +340,7 @@ def check_settings(directory: Path, settings: dict, on_change: str) -> bool:
     """
     if on_change not in ON_CHANGE:
         raise ValueError(f"on_change must be one of {', '.join(ON_CHANGE)}, got {on_change!r}")
-    path = directory / SETTINGS_FILE
-    if not path.exists() or not (directory / BACKUP_DIR / LATEST_FILE).exists():
-        return True
-    changed = changed_settings(json.loads(path.read_text()), _plain(settings))
+    changed = _changes(directory, settings)
     if not changed:
         return True
     what = "; ".join(f"{k}: {then!r} -> {now!r}" for k, (then, now) in changed.items())
@@ -356,6 +353,23 @@ def check_settings(directory: Path, settings: dict, on_change: str) -> bool:
     logger = get_logger(__name__)
     logger.warning("%s: training settings changed (%s): starting over", directory, what)
     return False
+
+
+def began_with(directory: Path, settings: dict) -> bool:
+    """Whether ``directory`` holds a saved epoch of a run begun with ``settings``.
+
+    A run that would resume from it (see :func:`check_settings`) rather than start over.
+    """
+    path = directory / SETTINGS_FILE
+    return path.exists() and bool(read_latest(directory)) and not _changes(directory, settings)
+
+
+def _changes(directory: Path, settings: dict) -> dict[str, tuple[Any, Any]]:
+    """How ``settings`` differ from the saved run's (``{}``: none, or no saved run)."""
+    path = directory / SETTINGS_FILE
+    if not path.exists() or not (directory / BACKUP_DIR / LATEST_FILE).exists():
+        return {}
+    return changed_settings(json.loads(path.read_text()), _plain(settings))
 
 
 def write_settings(directory: Path, settings: dict) -> None:

@@ -11,6 +11,9 @@ the highest frozen block boundary of phase 2 (``block4_pool`` for VGG16 with
 ``trainable_blocks=1``), phase 1 trains the head on those outputs passed once more
 through the still-frozen top block, and phase 2 trains the top block and the head on
 them. The trained layers are the model's own, so the model ends up trained.
+
+A resumed call whose phase 2 trains on augmented images, and has saved epochs, skips
+phase 1 and its feature pass: phase 2's checkpoint holds the whole model.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from foodvision.base.checks import check_int
 from foodvision.base.log import Progress
 from foodvision.base.option_names import SCHEDULES
 from foodvision.models import frozen_boundary, predict_arrays, set_trainable_blocks, split_at
+from foodvision.training import state
 from foodvision.training.averaging import WeightAverage
 from foodvision.training.callbacks import EpochTimer
 from foodvision.training.feature_cache import (
@@ -39,7 +43,9 @@ from foodvision.training.fit import (
     augmentation_name,
     best_metrics,
     check_run_options,
+    model_augmentation,
     resolve_class_weight,
+    run_settings,
     sparse_loss,
     train,
 )
@@ -60,7 +66,8 @@ class FineTuneResult:
             (phase 1 unless it is augmented or ``cache_features=False``; phase 2 too
             when it has no augmentation).
         boundary: The layer whose outputs were cached (``None`` without caching).
-        feature_seconds: Time of the one-off pass through the frozen prefix.
+        feature_seconds: Time of the one-off pass through the frozen prefix (0 when
+            this call did not need it: it resumed a phase 2 that trains on images).
         train_seconds: Time of both phases' epochs.
         epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
         averaged_epochs: How many of phase 2's last epochs the final weights average
@@ -96,12 +103,10 @@ class FineTuneResult:
         return merged
 
 
-def _compile(
-    model: keras.Model, optimizer: Any, learning_rate: Any, trainer: _PhaseTrainer
-) -> None:
+def _compile(model: keras.Model, learning_rate: Any, trainer: _PhaseTrainer) -> None:
     devices = device_count(resolve_distribution(trainer.distribution))
     model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate, trainer.weight_decay),
+        optimizer=make_optimizer(trainer.optimizer, learning_rate, trainer.weight_decay),
         loss=sparse_loss(trainer.label_smoothing),
         **accuracy_metric(padded=devices > 1),
     )
@@ -137,6 +142,7 @@ class _PhaseTrainer:
     resume: bool = True
     on_change: str = "error"
     weight_decay: float = 0.0
+    optimizer: str = "adam"
     epoch_seconds: dict[str, list[float]] = dataclasses.field(
         default_factory=lambda: {"head": [], "finetune": []}
     )
@@ -145,19 +151,22 @@ class _PhaseTrainer:
         self,
         net: keras.Model,
         phase: str,
-        epochs: int,
         data: Any,
-        augmentation: Any = None,
-        schedule: str = "constant",
+        run: _PhaseRun,
         averaging: WeightAverage | None = None,
     ) -> keras.callbacks.History:
         extra = [averaging] if averaging is not None else []
         return train(
             net,
             data,
-            epochs,
-            schedule=schedule,  # the rate is compiled in; this adds the plateau callback
-            augmentation=augmentation,
+            run.epochs,
+            # the model is compiled with the phase's rate: these are recorded, and a
+            # resumed phase must keep them; the schedule also adds the plateau callback
+            learning_rate=run.learning_rate,
+            optimizer=self.optimizer,
+            schedule=run.schedule,
+            warmup_epochs=run.warmup_epochs,
+            augmentation=run.augmentation,
             augment_on=self.augment_on,
             checkpoint_dir=self.directory / phase if self.directory is not None else None,
             resume=self.resume,
@@ -175,6 +184,48 @@ class _PhaseTrainer:
             freeze_backbone=False,  # the phase set what trains
             model_file=False,  # a phase may train a part of the model: fine_tune saves it
         )
+
+    def settings(self, net: keras.Model, data: Any, run: _PhaseRun) -> dict[str, Any]:
+        """The settings :func:`foodvision.train` records for this phase (see ``__call__``)."""
+        return run_settings(
+            data,
+            precision=self.precision,
+            weight_decay=self.weight_decay,
+            learning_rate=run.learning_rate,
+            optimizer=self.optimizer,
+            schedule=run.schedule,
+            warmup_epochs=run.warmup_epochs,
+            augmentation=model_augmentation(net, run.augmentation),
+            epochs=run.epochs,
+            label_smoothing=self.label_smoothing,
+            class_weight=self.class_weight,
+        )
+
+    def began(self, phase: str, net: keras.Model, data: Any, run: _PhaseRun) -> bool:
+        """Whether ``phase`` has saved epochs that a resumed call continues."""
+        if self.directory is None or not self.resume:
+            return False
+        return state.began_with(self.directory / phase, self.settings(net, data, run))
+
+    def saved_history(self, phase: str) -> keras.callbacks.History:
+        """The history of the finished epochs of ``phase`` in the checkpoint directory."""
+        directory = self.directory / phase
+        rows = state.read_history(directory, int(state.read_latest(directory)["epoch"]))
+        history = keras.callbacks.History()
+        history.history = state.history_as_dict(rows)
+        history.epoch = [row["epoch"] for row in rows]
+        return history
+
+
+@dataclasses.dataclass(frozen=True)
+class _PhaseRun:
+    """What one phase trains: epochs, peak rate, schedule and augmentation."""
+
+    epochs: int
+    learning_rate: float
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+    augmentation: Any = None
 
 
 @dataclasses.dataclass
@@ -370,32 +421,42 @@ def fine_tune(
         resume,
         on_change,
         weight_decay,
+        optimizer,
     )
+    head_run = _PhaseRun(head_epochs, learning_rate, augmentation=head_augmentation)
+    tune_run = _PhaseRun(
+        finetune_epochs,
+        finetune_learning_rate,
+        finetune_schedule,
+        finetune_warmup_epochs,
+        augmentation,
+    )
+    # Phase 2 on images restores the whole model from its checkpoint, so once it has
+    # begun, a resumed call needs neither phase 1 nor the features it trained on.
+    resumes_phase2 = (
+        cache_head
+        and run_phase2
+        and not cache_tune
+        and trainer.began("head", model, data, head_run)
+        and trainer.began("finetune", model, data, tune_run)
+    )
+    boundary = (tune_boundary if cache_tune else head_boundary) if cache_head else None
     start = time.perf_counter()
     features = None
-    if cache_head:
-        boundary = tune_boundary if cache_tune else head_boundary
+    if boundary is not None and not resumes_phase2:
         features = _cache_features(
             model, data, boundary, head_boundary, feature_dir, feature_batch_size, trainer
         )
-    feature_seconds = time.perf_counter() - start
-    head, last = _train_head(
-        model, data, features, trainer, optimizer, learning_rate, head_augmentation, head_epochs
-    )
+    feature_seconds = time.perf_counter() - start if features is not None else 0.0
+    if resumes_phase2:
+        head, last = trainer.saved_history("head"), (None, None)
+    else:
+        head, last = _train_head(model, data, features, trainer, head_run)
     tuned, averaged = None, 0
     if run_phase2:
-        phase2 = _Phase2(
-            trainable_blocks,
-            finetune_epochs,
-            finetune_learning_rate,
-            finetune_schedule,
-            finetune_warmup_epochs,
-            finetune_average_epochs,
-        )
+        phase2 = _Phase2(trainable_blocks, finetune_average_epochs, tune_run)
         cached = features if cache_tune else None
-        tuned, last, averaged = _train_top_blocks(
-            model, data, cached, trainer, optimizer, augmentation, phase2
-        )
+        tuned, last, averaged = _train_top_blocks(model, data, cached, trainer, phase2)
     train_seconds = time.perf_counter() - start - feature_seconds
     tail, test_split = last
     test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
@@ -420,7 +481,7 @@ def fine_tune(
         head,
         tuned,
         cache_head,
-        features.boundary if features is not None else None,
+        boundary,
         feature_seconds,
         train_seconds,
         trainer.epoch_seconds,
@@ -447,19 +508,16 @@ def _train_head(
     data: Any,
     features: _CachedFeatures | None,
     trainer: _PhaseTrainer,
-    optimizer: str,
-    learning_rate: float,
-    augmentation: Any,
-    epochs: int,
+    run: _PhaseRun,
 ) -> tuple[keras.callbacks.History, _Trained]:
     """Phase 1: the head on the frozen backbone (on cached features when there are)."""
     if features is None:
-        _compile(model, optimizer, learning_rate, trainer)
-        return trainer(model, "head", epochs, data, augmentation), (None, None)
+        _compile(model, run.learning_rate, trainer)
+        return trainer(model, "head", data, run), (None, None)
     _, tail = split_at(model, features.head_boundary)
-    _compile(tail, optimizer, learning_rate, trainer)
+    _compile(tail, run.learning_rate, trainer)
     head_data = features_to_data(features.head_splits, data, trainer.seed or 0)
-    history = trainer(tail, "head", epochs, head_data)
+    history = trainer(tail, "head", head_data, run)
     return history, (tail, features.head_splits["test"])
 
 
@@ -468,11 +526,8 @@ class _Phase2:
     """Phase 2's settings (see :func:`fine_tune`)."""
 
     trainable_blocks: int
-    epochs: int
-    learning_rate: float
-    schedule: str
-    warmup_epochs: int
     average_epochs: int
+    run: _PhaseRun
 
 
 def _train_top_blocks(
@@ -480,39 +535,35 @@ def _train_top_blocks(
     data: Any,
     features: _CachedFeatures | None,
     trainer: _PhaseTrainer,
-    optimizer: str,
-    augmentation: Any,
     phase: _Phase2,
 ) -> tuple[keras.callbacks.History, _Trained, int]:
-    """Phase 2: the top blocks and the head.
+    """Phase 2: the top blocks and the head (on cached features only without augmentation).
 
     Returns:
         The history, what trained (see ``_Trained``) and how many epochs the final
         weights average.
     """
     set_trainable_blocks(model, phase.trainable_blocks)
+    run = phase.run
     steps_per_epoch = math.ceil(data.num_images("train") / data.batch_size)
     rate = learning_rate_schedule(
-        phase.schedule,
-        phase.learning_rate,
-        steps_per_epoch * phase.epochs,
-        steps_per_epoch * phase.warmup_epochs,
+        run.schedule,
+        run.learning_rate,
+        steps_per_epoch * run.epochs,
+        steps_per_epoch * run.warmup_epochs,
     )
     averaging = None
     if phase.average_epochs:
         directory = trainer.directory / "finetune" if trainer.directory is not None else None
-        averaging = WeightAverage(phase.epochs - phase.average_epochs + 1, directory)
+        averaging = WeightAverage(run.epochs - phase.average_epochs + 1, directory)
     if features is not None:
         _, net = split_at(model, features.boundary)
         tune_data = features_to_data(features.splits, data, trainer.seed or 0)
         last: _Trained = (net, features.splits["test"])
-        augmentation = None
     else:
         net, tune_data, last = model, data, (None, None)
-    _compile(net, optimizer, rate, trainer)
-    history = trainer(
-        net, "finetune", phase.epochs, tune_data, augmentation, phase.schedule, averaging
-    )
+    _compile(net, rate, trainer)
+    history = trainer(net, "finetune", tune_data, run, averaging)
     averaged = averaging.apply(net) if averaging is not None else 0
     return history, last, averaged
 
