@@ -74,6 +74,14 @@ def test_keras_layer_lists_still_run_one_batch_at_a_time():
     np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-5)  # MixUp keeps weights whole
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow", reason="any layer runs on TensorFlow tensors there"
+)
+def test_a_layer_that_cannot_run_in_tf_data_is_a_clear_error():
+    with pytest.raises(ValueError, match="layers Identity could not run in a tf.data pipeline"):
+        fv.apply_augmentation(image_dataset(), [keras.layers.Identity()])
+
+
 def test_mixing_without_num_classes_is_a_clear_error():
     with pytest.raises(ValueError, match="pass num_classes"):
         fv.apply_augmentation(image_dataset(), "strong")

@@ -179,7 +179,7 @@ def apply_augmentation(
     if function is None:
         return dataset
     if not pipeline.runs_on_device:
-        return dataset.map(function)  # one batch at a time: the layers keep random state
+        return _map_keras_layers(dataset, function, pipeline)
     if seed is not None:
         seed = check_int("seed", seed, 0)
     seeds = batch_seeds(pipeline.seed if seed is None else seed)
@@ -191,3 +191,26 @@ def apply_augmentation(
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
+
+
+def _map_keras_layers(dataset: Any, function: Any, pipeline: Any) -> Any:
+    """Map Keras's layers one batch at a time (they keep random state).
+
+    Raises:
+        ValueError: A layer cannot run on TensorFlow tensors (outside Keras's
+            preprocessing layers, most cannot under the JAX or torch backend).
+    """
+    try:
+        return dataset.map(function)
+    except Exception as error:  # raised while TensorFlow traces the layers
+        import keras
+
+        from foodvision.augment.layers import RandomTransform
+
+        names = [type(x).__name__ for x in pipeline.layers if not isinstance(x, RandomTransform)]
+        raise ValueError(
+            f"the augmentation layers {', '.join(names)} could not run in a tf.data "
+            f"pipeline under the {keras.backend.backend()} backend ({type(error).__name__}, "
+            "above); use Keras's preprocessing layers (keras.layers.RandomFlip, "
+            "RandomRotation, ...) or those of foodvision.augment.layers"
+        ) from error
