@@ -349,3 +349,14 @@ def test_a_changed_phase_one_is_not_skipped_on_resume(tmp_path):
     fv.fine_tune(vgg(), data, **options)
     with pytest.raises(ValueError, match="learning_rate"):
         fv.fine_tune(vgg(), data, **{**options, "learning_rate": 5e-3})
+
+
+def test_restarting_a_changed_phase_one_restarts_phase_two(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    options = dict(head_epochs=1, finetune_epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    fv.fine_tune(vgg(), data, **options)
+    same = fv.fine_tune(vgg(), data, **options)
+    assert same.epoch_seconds == {"head": [], "finetune": []}  # both phases were done
+    changed = fv.fine_tune(vgg(), data, learning_rate=5e-3, on_change="restart", **options)
+    # phase 2 had grown from the old head: it trains again too
+    assert [len(changed.epoch_seconds[p]) for p in ("head", "finetune")] == [1, 1]

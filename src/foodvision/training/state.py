@@ -340,7 +340,7 @@ def check_settings(directory: Path, settings: dict, on_change: str) -> bool:
     """
     if on_change not in ON_CHANGE:
         raise ValueError(f"on_change must be one of {', '.join(ON_CHANGE)}, got {on_change!r}")
-    changed = _changes(directory, settings)
+    changed = settings_changes(directory, settings)
     if not changed:
         return True
     what = "; ".join(f"{k}: {then!r} -> {now!r}" for k, (then, now) in changed.items())
@@ -361,10 +361,12 @@ def began_with(directory: Path, settings: dict) -> bool:
     A run that would resume from it (see :func:`check_settings`) rather than start over.
     """
     path = directory / SETTINGS_FILE
-    return path.exists() and bool(read_latest(directory)) and not _changes(directory, settings)
+    return (
+        path.exists() and bool(read_latest(directory)) and not settings_changes(directory, settings)
+    )
 
 
-def _changes(directory: Path, settings: dict) -> dict[str, tuple[Any, Any]]:
+def settings_changes(directory: Path, settings: dict) -> dict[str, tuple[Any, Any]]:
     """How ``settings`` differ from the saved run's (``{}``: none, or no saved run)."""
     path = directory / SETTINGS_FILE
     if not path.exists() or not (directory / BACKUP_DIR / LATEST_FILE).exists():

@@ -207,6 +207,12 @@ class _PhaseTrainer:
             return False
         return state.began_with(self.directory / phase, self.settings(net, data, run))
 
+    def changed(self, phase: str, net: keras.Model, data: Any, run: _PhaseRun) -> bool:
+        """Whether ``phase`` has saved epochs of a run begun with other settings."""
+        if self.directory is None or not self.resume:
+            return False
+        return bool(state.settings_changes(self.directory / phase, self.settings(net, data, run)))
+
     def saved_history(self, phase: str) -> keras.callbacks.History:
         """The history of the finished epochs of ``phase`` in the checkpoint directory."""
         directory = self.directory / phase
@@ -370,7 +376,8 @@ def fine_tune(
             ``<dir>/head`` and ``<dir>/finetune``; a re-run resumes.
         resume: Continue the phases found in ``checkpoint_dir`` (``False`` starts over).
         on_change: ``"error"`` or ``"restart"``, when a phase found in ``checkpoint_dir``
-            began with other settings (see :func:`foodvision.train`).
+            began with other settings (see :func:`foodvision.train`); phase 2 restarts
+            with phase 1.
         tensorboard: Write TensorBoard logs of each phase to ``<dir>/head`` and
             ``<dir>/finetune`` (see :func:`foodvision.train`).
         early_stopping: Patience of early stopping in phase 1, and in phase 2 unless
@@ -440,6 +447,10 @@ def fine_tune(
         and trainer.began("head", model, data, head_run)
         and trainer.began("finetune", model, data, tune_run)
     )
+    phase2_trainer = trainer
+    if on_change == "restart" and trainer.changed("head", model, data, head_run):
+        # phase 1 starts over, so phase 2's saved epochs, grown from the old head, go too
+        phase2_trainer = dataclasses.replace(trainer, resume=False)
     boundary = (tune_boundary if cache_tune else head_boundary) if cache_head else None
     start = time.perf_counter()
     features = None
@@ -456,7 +467,7 @@ def fine_tune(
     if run_phase2:
         phase2 = _Phase2(trainable_blocks, finetune_average_epochs, tune_run)
         cached = features if cache_tune else None
-        tuned, last, averaged = _train_top_blocks(model, data, cached, trainer, phase2)
+        tuned, last, averaged = _train_top_blocks(model, data, cached, phase2_trainer, phase2)
     train_seconds = time.perf_counter() - start - feature_seconds
     tail, test_split = last
     test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
