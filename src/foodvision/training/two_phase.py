@@ -438,19 +438,10 @@ def fine_tune(
         finetune_warmup_epochs,
         augmentation,
     )
-    # Phase 2 on images restores the whole model from its checkpoint, so once it has
-    # begun, a resumed call needs neither phase 1 nor the features it trained on.
-    resumes_phase2 = (
-        cache_head
-        and run_phase2
-        and not cache_tune
-        and trainer.began("head", model, data, head_run)
-        and trainer.began("finetune", model, data, tune_run)
+    skippable = cache_head and run_phase2 and not cache_tune
+    resumes_phase2, phase2_trainer = _resume_plan(
+        trainer, model, data, (head_run, tune_run), skippable
     )
-    phase2_trainer = trainer
-    if on_change == "restart" and trainer.changed("head", model, data, head_run):
-        # phase 1 starts over, so phase 2's saved epochs, grown from the old head, go too
-        phase2_trainer = dataclasses.replace(trainer, resume=False)
     boundary = (tune_boundary if cache_tune else head_boundary) if cache_head else None
     start = time.perf_counter()
     features = None
@@ -471,24 +462,7 @@ def fine_tune(
     train_seconds = time.perf_counter() - start - feature_seconds
     tail, test_split = last
     test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
-    if checkpoint_dir is not None and model_file:
-        final = tuned if tuned is not None else head
-        settings = {
-            "head_epochs": len(head.history.get("loss", [])),
-            "finetune_epochs": len(tuned.history.get("loss", [])) if tuned is not None else 0,
-            "trainable_blocks": trainable_blocks if run_phase2 else 0,
-            "learning_rate": learning_rate,
-            "finetune_learning_rate": finetune_learning_rate if run_phase2 else None,
-            "averaged_epochs": averaged,
-            "augmentation": augmentation_name(augmentation),
-            "label_smoothing": label_smoothing,
-            **({"weight_decay": weight_decay} if weight_decay else {}),
-            "class_weight": class_weight,
-            "precision": precision or "float32",
-        }
-        metrics = {} if averaged else best_metrics(_rows(final), "val_accuracy")
-        write_run_model(model, data, checkpoint_dir, training=settings, metrics=metrics)
-    return FineTuneResult(
+    result = FineTuneResult(
         head,
         tuned,
         cache_head,
@@ -499,6 +473,72 @@ def fine_tune(
         averaged,
         test_outputs,
     )
+    if checkpoint_dir is not None and model_file:
+        phases = (head_run, tune_run if run_phase2 else None)
+        _save_model(model, data, result, trainer, phases, trainable_blocks, class_weight)
+    return result
+
+
+def _resume_plan(
+    trainer: _PhaseTrainer,
+    model: keras.Model,
+    data: Any,
+    runs: tuple[_PhaseRun, _PhaseRun],
+    skippable: bool,
+) -> tuple[bool, _PhaseTrainer]:
+    """What a call does with the phases saved in its checkpoint directory.
+
+    Phase 2 on images restores the whole model from its checkpoint, so once it has begun
+    (``skippable``: phase 1 trains on cached features, phase 2 on images), a resumed
+    call needs neither phase 1 nor the features it trained on. When phase 1 starts over
+    (``on_change="restart"``, changed settings), phase 2's saved epochs, grown from the
+    old head, go too.
+
+    Returns:
+        ``(skip phase 1 and its features, the trainer of phase 2)``.
+    """
+    head_run, tune_run = runs
+    resumes_phase2 = (
+        skippable
+        and trainer.began("head", model, data, head_run)
+        and trainer.began("finetune", model, data, tune_run)
+    )
+    if trainer.on_change == "restart" and trainer.changed("head", model, data, head_run):
+        return resumes_phase2, dataclasses.replace(trainer, resume=False)
+    return resumes_phase2, trainer
+
+
+def _save_model(
+    model: keras.Model,
+    data: Any,
+    result: FineTuneResult,
+    trainer: _PhaseTrainer,
+    phases: tuple[_PhaseRun, _PhaseRun | None],
+    trainable_blocks: int,
+    class_weight: Any,
+) -> None:
+    """Write ``model.keras`` and its card with the settings of both phases.
+
+    ``phases[1]`` is ``None`` without phase 2.
+    """
+    head_run, tune_run = phases
+    head, tuned = result.head, result.finetune
+    settings = {
+        "head_epochs": len(head.history.get("loss", [])),
+        "finetune_epochs": len(tuned.history.get("loss", [])) if tuned is not None else 0,
+        "trainable_blocks": trainable_blocks if tune_run is not None else 0,
+        "learning_rate": head_run.learning_rate,
+        "finetune_learning_rate": tune_run.learning_rate if tune_run is not None else None,
+        "averaged_epochs": result.averaged_epochs,
+        "augmentation": augmentation_name((tune_run or head_run).augmentation),
+        "label_smoothing": trainer.label_smoothing,
+        **({"weight_decay": trainer.weight_decay} if trainer.weight_decay else {}),
+        "class_weight": class_weight,
+        "precision": trainer.precision or "float32",
+    }
+    final = tuned if tuned is not None else head
+    metrics = {} if result.averaged_epochs else best_metrics(_rows(final), "val_accuracy")
+    write_run_model(model, data, trainer.directory, training=settings, metrics=metrics)
 
 
 def _rows(history: keras.callbacks.History) -> list[dict]:
