@@ -136,6 +136,25 @@ def test_a_study_over_seeds_runs_each_seed_and_pairs_them(seeded):
     assert (later / "confusion_matrix.png").is_file() and not (later / "grad_cam.png").exists()
 
 
+def test_the_seed_models_are_also_scored_as_one_ensemble(seeded):
+    out, summary = seeded[0].out_dir, seeded[0].summary
+    for step in summary["steps"]:
+        folder = step["report_dir"].split("/", 1)[1]  # the first seed's, inside seed0/
+        kept, labels = [], None
+        for k in (0, 1):
+            probabilities = np.load(out / f"seed{k}" / folder / ".." / "probabilities.npy")
+            report = fv.EvaluationReport.load(out / f"seed{k}" / folder)
+            # the step kept the probabilities its report shows
+            np.testing.assert_allclose(probabilities, report.probabilities, atol=1e-5)
+            kept.append(probabilities)
+            labels = report.labels
+        expected = (np.mean(kept, axis=0).argmax(axis=1) == labels).mean()
+        assert step["seed_ensemble_accuracy"] == pytest.approx(expected)
+        low, high = step["seed_ensemble_ci95"]
+        assert low <= step["seed_ensemble_accuracy"] <= high
+    assert "Seed ensemble (95% CI)" in (out / "study.html").read_text()
+
+
 def test_a_repeated_study_over_seeds_reuses_every_step(seeded):
     first, root = seeded
     again = fv.run_study(

@@ -243,24 +243,32 @@ def _changes(
     return changes
 
 
-def _seed_step_rows(steps: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
-    """One row per step of a study over several seeds."""
+def _seed_step_rows(steps: Sequence[Mapping[str, Any]], ensembles: bool) -> list[list[Any]]:
+    """One row per step of a study over several seeds (with the seed ensemble's column)."""
     rows = []
     for step in steps:
         low, high = step["test_accuracy_ci95"]
-        rows.append(
-            [
-                _label(step),
-                step["model"],
-                f"{step.get('image_size', '-')}px",
-                f"{step['epochs_run']:.0f}",
-                f"{step['test_accuracy']:.1%} ± {step['test_accuracy_sd']:.1%}",
-                " / ".join(f"{v:.1%}" for v in step["test_accuracy_per_seed"]),
-                f"{low:.1%} - {high:.1%}",
-                f"{step['train_seconds']:.0f}",
-            ]
-        )
+        row = [
+            _label(step),
+            step["model"],
+            f"{step.get('image_size', '-')}px",
+            f"{step['epochs_run']:.0f}",
+            f"{step['test_accuracy']:.1%} ± {step['test_accuracy_sd']:.1%}",
+            " / ".join(f"{v:.1%}" for v in step["test_accuracy_per_seed"]),
+            f"{low:.1%} - {high:.1%}",
+        ]
+        if ensembles:
+            row.append(_ensemble_cell(step))
+        rows.append([*row, f"{step['train_seconds']:.0f}"])
     return rows
+
+
+def _ensemble_cell(step: Mapping[str, Any]) -> str:
+    """The seed ensemble's accuracy and interval, or a dash where it is unknown."""
+    if "seed_ensemble_accuracy" not in step:
+        return "-"
+    low, high = step["seed_ensemble_ci95"]
+    return f"{step['seed_ensemble_accuracy']:.1%} ({low:.1%} - {high:.1%})"
 
 
 def _comparison_rows(comparisons: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
@@ -311,19 +319,14 @@ def _tables(summary: Mapping[str, Any], comparisons: Mapping[int, Any]) -> list[
             "second of wall time, the one-off feature pass included.</p>",
         ]
     seeds = summary["seeds"]
+    ensembles = any("seed_ensemble_accuracy" in step for step in steps)
+    headers = ["Step", "Model", "Images", "Epochs (mean)", "Test accuracy (mean ± sd)"]
+    headers += ["Each seed", "95% CI of the mean"]
+    headers += ["Seed ensemble (95% CI)"] if ensembles else []
     return [
         table(
-            [
-                "Step",
-                "Model",
-                "Images",
-                "Epochs (mean)",
-                "Test accuracy (mean ± sd)",
-                "Each seed",
-                "95% CI of the mean",
-                "Train s (all seeds)",
-            ],
-            _seed_step_rows(steps),
+            [*headers, "Train s (all seeds)"],
+            _seed_step_rows(steps, ensembles),
             text_columns=(0, 1, 5),
         ),
         "<h2>Comparisons, paired by seed</h2>",
@@ -350,7 +353,15 @@ def _tables(summary: Mapping[str, Any], comparisons: Mapping[int, Any]) -> list[
         f"together; below {ALPHA} a difference is claimed. Equivalence: the 90% interval "
         "inside ±margin (two one-sided tests at 5%); otherwise, without a "
         "difference, the verdict is inconclusive. Step 4's search ran once, on the first "
-        "seed's split; every seed retrained its choice. Each seed's own page (McNemar "
+        "seed's split; every seed retrained its choice. "
+        + (
+            "Seed ensemble: the seeds' models of a step as one model (the class of highest "
+            "mean probability), with a bootstrap interval over the test images; it needs no "
+            "more training, and it is not one of the compared results. "
+            if ensembles
+            else ""
+        )
+        + "Each seed's own page (McNemar "
         "tests of its models) is in its folder: "
         + ", ".join(f'<a href="seed{k}/study.html">seed {k}</a>' for k in seeds)
         + ".</p>",

@@ -1,7 +1,8 @@
 """What a study folder remembers of its steps, so a repeated command reuses or resumes them.
 
 Each step folder holds ``attempt.json`` (the settings of the run that is training there)
-and, once the step has finished, ``step.json`` (those settings with the step's results).
+and, once the step has finished, ``step.json`` (those settings with the step's results)
+and ``probabilities.npy`` (the test probabilities it was scored on).
 A step whose ``step.json`` has the current settings is not run again; an interrupted
 step resumes from its checkpoints when ``attempt.json`` has the current settings, and
 starts over when they changed.
@@ -26,11 +27,12 @@ import numpy as np
 
 from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyProfile
 from foodvision.apps.study.search import DEFAULT_SEARCH_SPACE, SearchRange
-from foodvision.base.files import write_text_atomic
+from foodvision.base.files import write_npy_atomic, write_text_atomic
 from foodvision.base.jsonable import json_safe
 from foodvision.base.log import FoodvisionWarning
 
 STEP_FILE = "step.json"
+PROBABILITIES_FILE = "probabilities.npy"
 ATTEMPT_FILE = "attempt.json"
 ATTEMPT_STATE = ("checkpoint", "tuner", "tuning")
 """Folders of a step that an interrupted attempt leaves to resume from."""
@@ -84,6 +86,10 @@ class StepResult:
         correct: Per-test-image correctness, in test-set order.
         labels: Test labels, in test-set order (to check that steps share the test set).
         history: Training history (``{"val_accuracy": [...], ...}``).
+        probabilities: The class probabilities the step was scored on (over the
+            test-time views when it has them), ``(images, classes)`` ``float32``, kept
+            in ``probabilities.npy``; ``None`` in a step finished by a version that did
+            not keep them.
     """
 
     row: PlannedStep
@@ -91,6 +97,7 @@ class StepResult:
     correct: np.ndarray
     labels: np.ndarray
     history: dict[str, list[float]]
+    probabilities: np.ndarray | None = None
 
 
 def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
@@ -181,7 +188,17 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
         np.array([c == "1" for c in saved["correct"]]),
         np.array(saved["labels"]),
         saved["history"],
+        _saved_probabilities(step_dir),
     )
+
+
+def _saved_probabilities(step_dir: Path) -> np.ndarray | None:
+    """The probabilities :func:`save_done` kept, or ``None`` (none, or unreadable)."""
+    path = step_dir / PROBABILITIES_FILE
+    try:
+        return np.load(path, allow_pickle=False) if path.exists() else None
+    except (OSError, ValueError):
+        return None
 
 
 def start_attempt(
@@ -223,4 +240,6 @@ def save_done(step_dir: Path, fingerprint: dict[str, Any], result: StepResult) -
         "labels": [int(v) for v in result.labels],
         "history": result.history,
     }
+    if result.probabilities is not None:  # before step.json, which says the step is done
+        write_npy_atomic(step_dir / PROBABILITIES_FILE, result.probabilities)
     write_text_atomic(step_dir / STEP_FILE, json.dumps(record) + "\n")

@@ -222,7 +222,8 @@ def _evaluate_step(
         **tta_fields,
         **outcome.extra,
     }
-    return StepResult(row, summary, correct, report.labels, outcome.history)
+    probabilities = np.asarray(scored, dtype="float32")  # as a reused step reads them back
+    return StepResult(row, summary, correct, report.labels, outcome.history, probabilities)
 
 
 def run_study(

@@ -56,6 +56,35 @@ def _grid(runs: Sequence[Sequence[StepResult]], index: int) -> np.ndarray:
     return np.stack(rows)
 
 
+def seed_ensemble(runs: Sequence[Sequence[StepResult]], index: int) -> np.ndarray | None:
+    """Per-image correctness of step ``index``'s seed models as one ensemble.
+
+    The ensemble predicts the class of highest mean probability over the seeds' models
+    (each scored as its step was: over the test-time views when it has them). It costs
+    no training: the seeds' models exist already.
+
+    Returns:
+        ``(images,)`` booleans, or ``None`` when a seed kept no probabilities (a step
+        finished by an older version).
+
+    Example:
+        >>> from foodvision.apps.study.plan import study_plan
+        >>> row = study_plan("quick", steps=[5])[0]
+        >>> def seed(p):  # one step, two test images of classes 0 and 1
+        ...     return [StepResult(row, {}, np.array([]), np.array([0, 1]), {}, np.array(p))]
+        >>> seed_ensemble([seed([[0.9, 0.1], [0.6, 0.4]]), seed([[0.4, 0.6], [0.1, 0.9]])], 0)
+        array([ True,  True])
+    """
+    steps = [results[index] for results in runs]
+    if any(step.probabilities is None for step in steps):
+        return None
+    labels = steps[0].labels
+    if any(not np.array_equal(step.labels, labels) for step in steps):
+        raise ValueError("the seeds evaluated a step on different test images")
+    mean = np.mean([step.probabilities for step in steps], axis=0)
+    return mean.argmax(axis=1) == labels
+
+
 def summarise_over_seeds(
     runs: Sequence[Sequence[StepResult]],
     seeds: Sequence[int],
@@ -68,7 +97,9 @@ def summarise_over_seeds(
     deviation between seeds, ``test_accuracy_ci95`` the two-way bootstrap interval of the
     mean (``test_loss`` and, with test-time augmentation, ``test_accuracy_single_view``
     are means too; ``train_seconds`` and ``feature_seconds`` are sums over seeds); the
-    first seed's report and model are linked.
+    first seed's report and model are linked. ``seed_ensemble_accuracy`` and
+    ``seed_ensemble_ci95`` (bootstrap over the test images) score the seeds' models as
+    one ensemble (see :func:`seed_ensemble`), where every seed kept its probabilities.
 
     Args:
         runs: Per seed, its steps' results (every seed ran the same steps).
@@ -101,6 +132,12 @@ def summarise_over_seeds(
                 "seeds": len(runs),
             }
         )
+        ensemble = seed_ensemble(runs, index)
+        if ensemble is not None:
+            entries[-1]["seed_ensemble_accuracy"] = float(ensemble.mean())
+            entries[-1]["seed_ensemble_ci95"] = list(
+                bootstrap_accuracy_ci(ensemble, resamples=resamples, seed=seed)
+            )
         if "feature_seconds" in first.summary:
             entries[-1]["feature_seconds"] = float(
                 np.sum([s.get("feature_seconds", 0.0) for s in per_seed])
