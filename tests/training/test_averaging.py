@@ -98,15 +98,32 @@ def test_an_average_that_cannot_match_the_run_is_an_error(tmp_path):
 def test_an_average_from_another_first_epoch_is_an_error(tmp_path):
     train(tiny_model(), 2, [WeightAverage(1, tmp_path)], tmp_path)
     with pytest.raises(ValueError, match="starts at epoch 1, not at first_epoch=2"):
-        WeightAverage(2, tmp_path)
+        WeightAverage(2, tmp_path).apply(tiny_model())
 
 
 def test_starting_over_removes_the_average(tmp_path):
     train(tiny_model(), 2, [WeightAverage(1, tmp_path)], tmp_path)
-    average = WeightAverage(1, tmp_path)
-    assert average.epochs == [1, 2]
     fv.train(tiny_model(), tiny_image_data(), 1, checkpoint_dir=tmp_path, resume=False, verbose=0)
     assert not (tmp_path / state.AVERAGE_FILE).exists()
+
+
+def test_an_average_made_before_its_run_starts_over_keeps_only_the_new_epochs(tmp_path):
+    train(tiny_model(), 2, [WeightAverage(1, tmp_path)], tmp_path)
+    average = WeightAverage(1, tmp_path)  # made while the old run's average is saved
+    recorder, model = Recorder(), tiny_model()
+    fv.train(
+        model,
+        tiny_image_data(),
+        1,
+        checkpoint_dir=tmp_path,
+        resume=False,
+        callbacks=[recorder, average],
+        verbose=0,
+    )
+    assert average.apply(model) == 1
+    assert_weights_close(model.get_weights(), recorder.weights[1])
+    with np.load(tmp_path / state.AVERAGE_FILE) as saved:
+        assert list(saved["epochs"]) == [1]
 
 
 @pytest.mark.parametrize("first_epoch", [0, -1, 1.5, True])

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import logging
 
 import keras
 import numpy as np
@@ -336,7 +337,7 @@ def test_resuming_phase_two_on_images_skips_phase_one_and_its_features(tmp_path)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
 
 
-def test_a_changed_phase_one_is_not_skipped_on_resume(tmp_path):
+def test_a_changed_phase_is_refused_before_the_feature_pass(tmp_path, caplog):
     data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
     options = dict(
         head_epochs=1,
@@ -347,16 +348,43 @@ def test_a_changed_phase_one_is_not_skipped_on_resume(tmp_path):
         verbose=0,
     )
     fv.fine_tune(vgg(), data, **options)
-    with pytest.raises(ValueError, match="learning_rate"):
+    caplog.set_level(logging.INFO, logger="foodvision")
+    caplog.clear()
+    with pytest.raises(ValueError, match=r"head.*learning_rate: 0.001 -> 0.005"):
         fv.fine_tune(vgg(), data, **{**options, "learning_rate": 5e-3})
+    with pytest.raises(ValueError, match=r"finetune.*learning_rate: 1e-05 -> 2e-05"):
+        fv.fine_tune(vgg(), data, **{**options, "finetune_learning_rate": 2e-5})
+    assert "frozen features" not in caplog.text
 
 
-def test_restarting_a_changed_phase_one_restarts_phase_two(tmp_path):
+def test_restarting_a_changed_phase_one_restarts_phase_two_and_its_average(tmp_path):
     data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
-    options = dict(head_epochs=1, finetune_epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    options = dict(
+        head_epochs=1,
+        finetune_epochs=2,
+        finetune_average_epochs=1,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
     fv.fine_tune(vgg(), data, **options)
     same = fv.fine_tune(vgg(), data, **options)
     assert same.epoch_seconds == {"head": [], "finetune": []}  # both phases were done
-    changed = fv.fine_tune(vgg(), data, learning_rate=5e-3, on_change="restart", **options)
-    # phase 2 had grown from the old head: it trains again too
-    assert [len(changed.epoch_seconds[p]) for p in ("head", "finetune")] == [1, 1]
+    model = vgg()
+    changed = fv.fine_tune(model, data, learning_rate=5e-3, on_change="restart", **options)
+    # phase 2 had grown from the old head: it trains again too, and averages anew
+    assert [len(changed.epoch_seconds[p]) for p in ("head", "finetune")] == [1, 2]
+    with np.load(tmp_path / "finetune" / "average.npz") as saved:
+        assert list(saved["epochs"]) == [2]
+        tail = fv.split_at(model, changed.boundary)[1]
+        for i, weight in enumerate(tail.get_weights()):
+            np.testing.assert_allclose(weight, saved[f"w{i}"], rtol=1e-6)
+
+
+def test_phase_two_of_an_old_head_goes_when_phase_one_starts_over_without_it(tmp_path):
+    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
+    options = dict(head_epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    fv.fine_tune(vgg(), data, finetune_epochs=1, **options)
+    # phase 1 starts over and ends; the call stops before phase 2 (as a killed one would)
+    fv.fine_tune(vgg(), data, finetune_epochs=0, learning_rate=5e-3, on_change="restart", **options)
+    again = fv.fine_tune(vgg(), data, finetune_epochs=1, learning_rate=5e-3, **options)
+    assert [len(again.epoch_seconds[p]) for p in ("head", "finetune")] == [0, 1]

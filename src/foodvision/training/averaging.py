@@ -53,11 +53,20 @@ class WeightAverage(keras.callbacks.Callback):
         self.directory = Path(directory) if directory is not None else None
         self.epochs: list[int] = []
         self.total: list[np.ndarray] | None = None
-        self._load()
+        self._loaded = False
 
     def _load(self) -> None:
+        """Read the saved average as the run left it (a run that starts over has none).
+
+        Called when training begins, after :func:`foodvision.train` has restored or
+        reset the directory, or by :meth:`apply` when no training ran.
+        """
+        self._loaded = True
         path = self._path()
-        if path is None or not path.exists():
+        if path is None:
+            return  # the sum lives in memory
+        self.epochs, self.total = [], None
+        if not path.exists():
             return
         with np.load(path) as arrays:
             self.epochs = [int(e) for e in arrays["epochs"]]
@@ -114,7 +123,8 @@ class WeightAverage(keras.callbacks.Callback):
         self._add(model, committed)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        """Reconcile the saved average with the resumed run's committed epochs."""
+        """Load the saved average and reconcile it with the run's committed epochs."""
+        self._load()
         self._catch_up(self.model)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -135,6 +145,8 @@ class WeightAverage(keras.callbacks.Callback):
 
         Leaves the model as it is (and returns 0) when no epoch reached ``first_epoch``.
         """
+        if not self._loaded:  # a finished run, called again: no training began
+            self._load()
         self._catch_up(model)
         if not self.epochs or self.total is None:
             return 0

@@ -360,10 +360,19 @@ def began_with(directory: Path, settings: dict) -> bool:
 
     A run that would resume from it (see :func:`check_settings`) rather than start over.
     """
-    path = directory / SETTINGS_FILE
-    return (
-        path.exists() and bool(read_latest(directory)) and not settings_changes(directory, settings)
-    )
+    saved = (directory / SETTINGS_FILE).exists() and bool(read_latest(directory))
+    return saved and not settings_changes(directory, settings)
+
+
+def finished_with(directory: Path, settings: dict, epochs: int) -> bool:
+    """Whether ``directory`` holds a run begun with ``settings`` that has ended.
+
+    It ran ``epochs`` epochs, or early stopping ended it.
+    """
+    if not began_with(directory, settings):
+        return False
+    latest = read_latest(directory)
+    return bool(latest.get("stopped_early")) or int(latest["epoch"]) >= epochs
 
 
 def settings_changes(directory: Path, settings: dict) -> dict[str, tuple[Any, Any]]:

@@ -12,8 +12,9 @@ the highest frozen block boundary of phase 2 (``block4_pool`` for VGG16 with
 through the still-frozen top block, and phase 2 trains the top block and the head on
 them. The trained layers are the model's own, so the model ends up trained.
 
-A resumed call whose phase 2 trains on augmented images, and has saved epochs, skips
-phase 1 and its feature pass: phase 2's checkpoint holds the whole model.
+With a checkpoint directory, a call that finds phase 1 ended and phase 2 under way, both
+with its settings, skips phase 1 and its feature pass when phase 2 trains on augmented
+images (``augment_head=False``): phase 2's checkpoint holds the whole model.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from foodvision.training.fit import (
 )
 from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution, training_copy
-from foodvision.training.processes import process_count
+from foodvision.training.processes import is_chief, process_count
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 
@@ -66,8 +67,9 @@ class FineTuneResult:
             (phase 1 unless it is augmented or ``cache_features=False``; phase 2 too
             when it has no augmentation).
         boundary: The layer whose outputs were cached (``None`` without caching).
-        feature_seconds: Time of the one-off pass through the frozen prefix (0 when
-            this call did not need it: it resumed a phase 2 that trains on images).
+        feature_seconds: Time of the one-off pass through the frozen prefix. 0 when
+            this call did not need it: it resumed a phase 2 on images after phase 1
+            had ended, which a call before had trained on the cached features.
         train_seconds: Time of both phases' epochs.
         epoch_seconds: Wall time of every epoch, ``{"head": [...], "finetune": [...]}``.
         averaged_epochs: How many of phase 2's last epochs the final weights average
@@ -200,18 +202,6 @@ class _PhaseTrainer:
             label_smoothing=self.label_smoothing,
             class_weight=self.class_weight,
         )
-
-    def began(self, phase: str, net: keras.Model, data: Any, run: _PhaseRun) -> bool:
-        """Whether ``phase`` has saved epochs that a resumed call continues."""
-        if self.directory is None or not self.resume:
-            return False
-        return state.began_with(self.directory / phase, self.settings(net, data, run))
-
-    def changed(self, phase: str, net: keras.Model, data: Any, run: _PhaseRun) -> bool:
-        """Whether ``phase`` has saved epochs of a run begun with other settings."""
-        if self.directory is None or not self.resume:
-            return False
-        return bool(state.settings_changes(self.directory / phase, self.settings(net, data, run)))
 
     def saved_history(self, phase: str) -> keras.callbacks.History:
         """The history of the finished epochs of ``phase`` in the checkpoint directory."""
@@ -439,9 +429,7 @@ def fine_tune(
         augmentation,
     )
     skippable = cache_head and run_phase2 and not cache_tune
-    resumes_phase2, phase2_trainer = _resume_plan(
-        trainer, model, data, (head_run, tune_run), skippable
-    )
+    resumes_phase2 = _check_saved_phases(trainer, model, data, (head_run, tune_run), skippable)
     boundary = (tune_boundary if cache_tune else head_boundary) if cache_head else None
     start = time.perf_counter()
     features = None
@@ -458,7 +446,7 @@ def fine_tune(
     if run_phase2:
         phase2 = _Phase2(trainable_blocks, finetune_average_epochs, tune_run)
         cached = features if cache_tune else None
-        tuned, last, averaged = _train_top_blocks(model, data, cached, phase2_trainer, phase2)
+        tuned, last, averaged = _train_top_blocks(model, data, cached, trainer, phase2)
     train_seconds = time.perf_counter() - start - feature_seconds
     tail, test_split = last
     test_outputs = predict_arrays(tail, test_split[0]) if test_split is not None else None
@@ -479,33 +467,40 @@ def fine_tune(
     return result
 
 
-def _resume_plan(
+def _check_saved_phases(
     trainer: _PhaseTrainer,
     model: keras.Model,
     data: Any,
     runs: tuple[_PhaseRun, _PhaseRun],
     skippable: bool,
-) -> tuple[bool, _PhaseTrainer]:
-    """What a call does with the phases saved in its checkpoint directory.
+) -> bool:
+    """Check the phases saved in the checkpoint directory before any work is done.
 
-    Phase 2 on images restores the whole model from its checkpoint, so once it has begun
-    (``skippable``: phase 1 trains on cached features, phase 2 on images), a resumed
-    call needs neither phase 1 nor the features it trained on. When phase 1 starts over
-    (``on_change="restart"``, changed settings), phase 2's saved epochs, grown from the
-    old head, go too.
+    - With ``on_change="error"``, a phase saved with other settings is refused now, not
+      after the feature pass.
+    - Unless phase 1 has ended with these settings (it starts, goes on or starts over),
+      the epochs phase 2 saved grew from another head: they are removed.
+    - Phase 2 on images restores the whole model from its checkpoint, so once it has
+      begun after phase 1 ended (``skippable``: phase 1 trains on cached features,
+      phase 2 on images), a resumed call needs neither phase 1 nor its features.
 
     Returns:
-        ``(skip phase 1 and its features, the trainer of phase 2)``.
+        Whether phase 1 and its feature pass are skipped.
     """
+    if trainer.directory is None:
+        return False
     head_run, tune_run = runs
-    resumes_phase2 = (
-        skippable
-        and trainer.began("head", model, data, head_run)
-        and trainer.began("finetune", model, data, tune_run)
-    )
-    if trainer.on_change == "restart" and trainer.changed("head", model, data, head_run):
-        return resumes_phase2, dataclasses.replace(trainer, resume=False)
-    return resumes_phase2, trainer
+    head_dir, tune_dir = trainer.directory / "head", trainer.directory / "finetune"
+    head_settings = trainer.settings(model, data, head_run)
+    tune_settings = trainer.settings(model, data, tune_run)
+    if trainer.resume and trainer.on_change == "error":
+        state.check_settings(head_dir, head_settings, "error")
+        state.check_settings(tune_dir, tune_settings, "error")
+    if not (trainer.resume and state.finished_with(head_dir, head_settings, head_run.epochs)):
+        if is_chief() and tune_dir.is_dir():
+            state.reset_directory(tune_dir)
+        return False
+    return skippable and state.began_with(tune_dir, tune_settings)
 
 
 def _save_model(
