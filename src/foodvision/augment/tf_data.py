@@ -197,20 +197,31 @@ def _map_keras_layers(dataset: Any, function: Any, pipeline: Any) -> Any:
     """Map Keras's layers one batch at a time (they keep random state).
 
     Raises:
-        ValueError: A layer cannot run on TensorFlow tensors (outside Keras's
-            preprocessing layers, most cannot under the JAX or torch backend).
+        ValueError: Under the JAX or torch backend, a layer that is neither one of
+            Keras's preprocessing layers nor foodvision's cannot run on TensorFlow
+            tensors.
     """
+    import keras
+
     try:
         return dataset.map(function)
     except Exception as error:  # raised while TensorFlow traces the layers
-        import keras
-
-        from foodvision.augment.layers import RandomTransform
-
-        names = [type(x).__name__ for x in pipeline.layers if not isinstance(x, RandomTransform)]
+        if keras.backend.backend() == "tensorflow":
+            raise  # every layer runs on TensorFlow tensors there: not this problem
+        suspects = [type(x).__name__ for x in pipeline.layers if not _runs_in_tf_data(x)]
+        if not suspects:
+            raise
         raise ValueError(
-            f"the augmentation layers {', '.join(names)} could not run in a tf.data "
+            f"the augmentation layer(s) {', '.join(suspects)} could not run in a tf.data "
             f"pipeline under the {keras.backend.backend()} backend ({type(error).__name__}, "
             "above); use Keras's preprocessing layers (keras.layers.RandomFlip, "
             "RandomRotation, ...) or those of foodvision.augment.layers"
         ) from error
+
+
+def _runs_in_tf_data(layer: Any) -> bool:
+    """Whether ``layer`` is made to run in ``tf.data`` under any backend."""
+    from foodvision.augment.layers import RandomTransform
+
+    module = type(layer).__module__
+    return isinstance(layer, RandomTransform) or module.startswith("keras.src.layers.preprocessing")

@@ -144,7 +144,7 @@ def test_the_seed_models_are_also_scored_as_one_ensemble(seeded):
         for k in (0, 1):
             probabilities = np.load(out / f"seed{k}" / folder / ".." / "probabilities.npy")
             report = fv.EvaluationReport.load(out / f"seed{k}" / folder)
-            # the step kept the probabilities its report shows
+            # the step kept the probabilities its report shows (no test-time views here)
             np.testing.assert_allclose(probabilities, report.probabilities, atol=1e-5)
             kept.append(probabilities)
             labels = report.labels

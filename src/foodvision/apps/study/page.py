@@ -177,10 +177,15 @@ def step_details(step: Mapping[str, Any]) -> str:
         parts.append(f"Phase 1: {step['head_epochs']} epochs on the frozen base; {phase2}.")
     if step.get("cached_features"):
         each_seed = step.get("seeds", 1) > 1
+        seconds = step.get("feature_seconds", 0)
+        took = (
+            f"{seconds:.0f}s{' in all' if each_seed else ''}"
+            if seconds
+            else "before the command was last repeated"  # it resumed phase 2
+        )
         parts.append(
             f"The frozen base ran once{' per seed' if each_seed else ''} over the images "
-            f"({step.get('feature_seconds', 0):.0f}s{' in all' if each_seed else ''}, "
-            f"features cached at {esc(step.get('cached_boundary'))}); "
+            f"({took}, features cached at {esc(step.get('cached_boundary'))}); "
             + (
                 "phase 1 then trains on those features."
                 if step.get("augmentation")

@@ -188,17 +188,18 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
         np.array([c == "1" for c in saved["correct"]]),
         np.array(saved["labels"]),
         saved["history"],
-        _saved_probabilities(step_dir),
+        _saved_probabilities(step_dir, len(saved["labels"])),
     )
 
 
-def _saved_probabilities(step_dir: Path) -> np.ndarray | None:
-    """The probabilities :func:`save_done` kept, or ``None`` (none, or unreadable)."""
+def _saved_probabilities(step_dir: Path, images: int) -> np.ndarray | None:
+    """The probabilities :func:`save_done` kept, one row per test image, or ``None``."""
     path = step_dir / PROBABILITIES_FILE
     try:
-        return np.load(path, allow_pickle=False) if path.exists() else None
+        kept = np.load(path, allow_pickle=False) if path.exists() else None
     except (OSError, ValueError):
         return None
+    return kept if kept is not None and kept.ndim == 2 and len(kept) == images else None
 
 
 def start_attempt(
