@@ -116,6 +116,31 @@ def test_study_quiet_passes_verbose_0_to_run_study(tmp_path, monkeypatch):
     assert seen == [1, 0]
 
 
+def test_study_over_seeds_prints_each_steps_mean_and_seed_ensemble(tmp_path, monkeypatch, capsys):
+    import foodvision.apps.study.runner
+    from foodvision.apps.cli import main
+
+    step = {
+        "step": 5,
+        "model": "vgg16_finetune",
+        "test_accuracy": 0.907,
+        "test_accuracy_sd": 0.004,
+        "test_accuracy_ci95": [0.888, 0.926],
+        "seed_ensemble_accuracy": 0.92,
+    }
+    summary = {"seeds": [0, 1], "steps": [step], "comparisons": []}
+    monkeypatch.setattr(
+        foodvision.apps.study.runner,
+        "run_study",
+        lambda data, **options: SimpleNamespace(summary=summary, page=tmp_path / "study.html"),
+    )
+    assert main(["study", "--out", str(tmp_path), "--seeds", "2"]) == 0
+    assert (
+        "test accuracy 90.7% ± 0.4% over seeds (95% CI 88.8%-92.6%); the seeds as one "
+        "ensemble 92.0%"
+    ) in capsys.readouterr().out
+
+
 def test_study_download_fetches_food101_first(tmp_path, monkeypatch, capsys):
     import foodvision.apps.study.runner
     import foodvision.data.food101

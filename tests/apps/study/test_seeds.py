@@ -1,6 +1,7 @@
 """The study over several seeds: paired statistics, one shared search, one folder per seed."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -153,6 +154,22 @@ def test_the_seed_models_are_also_scored_as_one_ensemble(seeded):
         low, high = step["seed_ensemble_ci95"]
         assert low <= step["seed_ensemble_accuracy"] <= high
     assert "Seed ensemble (95% CI)" in (out / "study.html").read_text()
+
+
+def test_steps_finished_before_probabilities_were_kept_use_their_reports(seeded, tmp_path):
+    first, root = seeded
+    older = tmp_path / "older"
+    shutil.copytree(first.out_dir, older)
+    for kept in older.glob("seed*/*/probabilities.npy"):
+        kept.unlink()
+    again = fv.run_study(str(root), steps=[1, 4], out_dir=older, profile=SEEDED, seeds=2, verbose=0)
+    for step in again.summary["steps"]:
+        folder = step["report_dir"].split("/", 1)[1]
+        reports = [fv.EvaluationReport.load(older / f"seed{k}" / folder) for k in (0, 1)]
+        mean = np.mean([r.probabilities for r in reports], axis=0)
+        expected = (mean.argmax(axis=1) == reports[0].labels).mean()
+        assert step["seed_ensemble_accuracy"] == pytest.approx(expected)
+    assert not list(older.glob("seed*/*/probabilities.npy"))  # nothing ran again
 
 
 def test_a_repeated_study_over_seeds_reuses_every_step(seeded):

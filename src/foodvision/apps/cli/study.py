@@ -133,9 +133,14 @@ def run(args: argparse.Namespace) -> int:
     for step in result.summary["steps"]:
         low, high = step["test_accuracy_ci95"]
         spread = f" ± {step['test_accuracy_sd']:.1%} over seeds" if several else ""
+        ensemble = (
+            f"; the seeds as one ensemble {step['seed_ensemble_accuracy']:.1%}"
+            if "seed_ensemble_accuracy" in step
+            else ""
+        )
         print(
             f"step {step['step']} {step['model']:<16} test accuracy {step['test_accuracy']:.1%}"
-            f"{spread} (95% CI {low:.1%}-{high:.1%})"
+            f"{spread} (95% CI {low:.1%}-{high:.1%}){ensemble}"
         )
     for comparison in result.summary["comparisons"] if several else ():
         print(

@@ -188,18 +188,29 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
         np.array([c == "1" for c in saved["correct"]]),
         np.array(saved["labels"]),
         saved["history"],
-        _saved_probabilities(step_dir, len(saved["labels"])),
+        _saved_probabilities(step_dir, saved["summary"], len(saved["labels"])),
     )
 
 
-def _saved_probabilities(step_dir: Path, images: int) -> np.ndarray | None:
-    """The probabilities :func:`save_done` kept, one row per test image, or ``None``."""
+def _saved_probabilities(step_dir: Path, summary: dict[str, Any], images: int) -> np.ndarray | None:
+    """The probabilities the step was scored on, one row per test image, or ``None``.
+
+    From ``probabilities.npy``; a step finished before it was kept, and scored without
+    test-time views, has them in its report's ``predictions.csv`` (to 6 digits).
+    """
     path = step_dir / PROBABILITIES_FILE
     try:
-        kept = np.load(path, allow_pickle=False) if path.exists() else None
-    except (OSError, ValueError):
+        if path.exists():
+            kept = np.load(path, allow_pickle=False)
+        elif not summary.get("test_time_views") and summary.get("report_dir"):
+            from foodvision.evaluation import EvaluationReport
+
+            kept = EvaluationReport.load(step_dir.parent / summary["report_dir"]).probabilities
+        else:
+            return None
+    except (OSError, ValueError, KeyError):
         return None
-    return kept if kept is not None and kept.ndim == 2 and len(kept) == images else None
+    return kept if kept.ndim == 2 and len(kept) == images else None
 
 
 def start_attempt(

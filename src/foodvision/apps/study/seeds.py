@@ -65,7 +65,7 @@ def seed_ensemble(runs: Sequence[Sequence[StepResult]], index: int) -> np.ndarra
 
     Returns:
         ``(images,)`` booleans, or ``None`` when a seed kept no probabilities (a step
-        finished by an older version).
+        with test-time views finished by an older version).
 
     Example:
         >>> from foodvision.apps.study.plan import study_plan
