@@ -282,7 +282,7 @@ def test_bad_finetune_average_epochs(average):
         fv.fine_tune(vgg(), data, head_epochs=1, finetune_epochs=3, finetune_average_epochs=average)
 
 
-def test_each_phase_records_its_own_rate_schedule_and_optimizer(tmp_path):
+def test_each_phase_records_its_settings_and_a_change_is_refused_before_any_work(tmp_path, caplog):
     data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
     options = dict(
         head_epochs=1,
@@ -292,6 +292,8 @@ def test_each_phase_records_its_own_rate_schedule_and_optimizer(tmp_path):
         finetune_schedule="cosine",
         finetune_warmup_epochs=1,
         optimizer="sgd",
+        augmentation="light",
+        augment_head=False,  # phase 1 on cached features
         checkpoint_dir=tmp_path,
         verbose=0,
     )
@@ -301,9 +303,15 @@ def test_each_phase_records_its_own_rate_schedule_and_optimizer(tmp_path):
     assert (head["learning_rate"], head["schedule"], head["optimizer"]) == (1e-2, "constant", "sgd")
     assert (tune["learning_rate"], tune["schedule"], tune["warmup_epochs"]) == (1e-3, "cosine", 1)
     assert tune["optimizer"] == "sgd"
-    # so a resumed call with another phase-2 rate is refused, not mixed into the run
-    with pytest.raises(ValueError, match="learning_rate: 0.001 -> 0.002"):
+    # so a resumed call with another rate is refused, not mixed into the run, and
+    # before the pass through the frozen base
+    caplog.set_level(logging.INFO, logger="foodvision")
+    caplog.clear()
+    with pytest.raises(ValueError, match=r"head.*learning_rate: 0.01 -> 0.005"):
+        fv.fine_tune(vgg(), data, **{**options, "learning_rate": 5e-3})
+    with pytest.raises(ValueError, match=r"finetune.*learning_rate: 0.001 -> 0.002"):
         fv.fine_tune(vgg(), data, **{**options, "finetune_learning_rate": 2e-3})
+    assert "frozen features" not in caplog.text
 
 
 def test_resuming_phase_two_on_images_skips_phase_one_and_its_features(tmp_path):
@@ -335,26 +343,6 @@ def test_resuming_phase_two_on_images_skips_phase_one_and_its_features(tmp_path)
     # where it stopped (up to float rounding, which Adam scales up where gradients are tiny)
     for a, b in zip(straight.get_weights(), resumed_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
-
-
-def test_a_changed_phase_is_refused_before_the_feature_pass(tmp_path, caplog):
-    data = tiny_image_data(per_class=4, size=SIZE, batch_size=6)
-    options = dict(
-        head_epochs=1,
-        finetune_epochs=1,
-        augmentation="light",
-        augment_head=False,
-        checkpoint_dir=tmp_path,
-        verbose=0,
-    )
-    fv.fine_tune(vgg(), data, **options)
-    caplog.set_level(logging.INFO, logger="foodvision")
-    caplog.clear()
-    with pytest.raises(ValueError, match=r"head.*learning_rate: 0.001 -> 0.005"):
-        fv.fine_tune(vgg(), data, **{**options, "learning_rate": 5e-3})
-    with pytest.raises(ValueError, match=r"finetune.*learning_rate: 1e-05 -> 2e-05"):
-        fv.fine_tune(vgg(), data, **{**options, "finetune_learning_rate": 2e-5})
-    assert "frozen features" not in caplog.text
 
 
 def test_restarting_a_changed_phase_one_restarts_phase_two_and_its_average(tmp_path):
