@@ -292,6 +292,7 @@ def test_each_phase_records_its_settings_and_a_change_is_refused_before_any_work
         finetune_schedule="cosine",
         finetune_warmup_epochs=1,
         optimizer="sgd",
+        weight_decay=1e-3,
         augmentation="light",
         augment_head=False,  # phase 1 on cached features
         checkpoint_dir=tmp_path,
@@ -302,7 +303,10 @@ def test_each_phase_records_its_settings_and_a_change_is_refused_before_any_work
     tune = json.loads((tmp_path / "finetune" / "settings.json").read_text())
     assert (head["learning_rate"], head["schedule"], head["optimizer"]) == (1e-2, "constant", "sgd")
     assert (tune["learning_rate"], tune["schedule"], tune["warmup_epochs"]) == (1e-3, "cosine", 1)
-    assert tune["optimizer"] == "sgd"
+    assert tune["optimizer"] == "sgd" and head["weight_decay"] == tune["weight_decay"] == 1e-3
+    # the same call again finds both phases done with its settings
+    again = fv.fine_tune(vgg(), data, **options)
+    assert again.epoch_seconds == {"head": [], "finetune": []}
     # so a resumed call with another rate is refused, not mixed into the run, and
     # before the pass through the frozen base
     caplog.set_level(logging.INFO, logger="foodvision")

@@ -8,7 +8,6 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 _TEMPORARY_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp")
 """Names made by :func:`atomic_path`: ``.<target>.<8 random chars>.tmp<suffix>``."""
@@ -72,20 +71,6 @@ def write_npz_atomic(path: str | os.PathLike, arrays: dict) -> None:
     def write(tmp: str) -> None:
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        Path(tmp).write_bytes(buffer.getvalue())
-
-    write_atomic(path, write)
-
-
-def write_npy_atomic(path: str | os.PathLike, array: Any) -> None:
-    """Write one array to the ``.npy`` file ``path`` atomically."""
-    import io
-
-    import numpy as np
-
-    def write(tmp: str) -> None:
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(array), allow_pickle=False)
         Path(tmp).write_bytes(buffer.getvalue())
 
     write_atomic(path, write)

@@ -400,8 +400,7 @@ def train(
     if directory is not None:
         if stopped_early and is_chief():
             _mark_stopped_early(directory)
-        history.history = state.history_as_dict(rows)
-        history.epoch = [row["epoch"] for row in rows]
+        state.fill_history(history, rows)
         if model_file and not (finished and (directory / MODEL_FILE).exists()):
             training = {**settings, "epochs": len(rows)}
             metrics = best_metrics(rows, monitor)

@@ -405,6 +405,13 @@ def reset_directory(directory: Path) -> None:
         backup.rmdir()
 
 
+def fill_history(history: Any, rows: list[dict]) -> Any:
+    """Give a ``keras.callbacks.History`` the epochs of ``rows`` (whole across resumes)."""
+    history.history = history_as_dict(rows)
+    history.epoch = [row["epoch"] for row in rows]
+    return history
+
+
 def history_as_dict(rows: list[dict]) -> dict[str, list[float]]:
     """``{"loss": [...], ...}`` from history rows, like ``keras.callbacks.History``."""
     keys = sorted({k for row in rows for k in row} - {"epoch"})

@@ -162,13 +162,7 @@ class _PhaseTrainer:
             net,
             data,
             run.epochs,
-            # the model is compiled with the phase's rate: these are recorded, and a
-            # resumed phase must keep them; the schedule also adds the plateau callback
-            learning_rate=run.learning_rate,
-            optimizer=self.optimizer,
-            schedule=run.schedule,
-            warmup_epochs=run.warmup_epochs,
-            augmentation=run.augmentation,
+            **self._recorded(run),
             augment_on=self.augment_on,
             checkpoint_dir=self.directory / phase if self.directory is not None else None,
             resume=self.resume,
@@ -176,41 +170,44 @@ class _PhaseTrainer:
             tensorboard=self.tensorboard / phase if self.tensorboard is not None else None,
             seed=self.seed,
             verbose=self.verbose,
-            precision=self.precision,
             distribution=self.distribution,
             steps_per_execution=self.steps_per_execution,
             early_stopping=self.early_stopping if averaging is None else None,
             callbacks=[EpochTimer(self.epoch_seconds[phase]), *extra],
-            label_smoothing=self.label_smoothing,
-            class_weight=self.class_weight,
             freeze_backbone=False,  # the phase set what trains
             model_file=False,  # a phase may train a part of the model: fine_tune saves it
         )
 
+    def _recorded(self, run: _PhaseRun) -> dict[str, Any]:
+        """The arguments of :func:`foodvision.train` that it records for ``run``.
+
+        The model is compiled with the phase's rate and optimizer already: passing them
+        records them, so a resumed phase must keep them (the schedule also adds the
+        plateau callback).
+        """
+        return {
+            "learning_rate": run.learning_rate,
+            "optimizer": self.optimizer,
+            "schedule": run.schedule,
+            "warmup_epochs": run.warmup_epochs,
+            "augmentation": run.augmentation,
+            "label_smoothing": self.label_smoothing,
+            "weight_decay": self.weight_decay,
+            "class_weight": self.class_weight,
+            "precision": self.precision,
+        }
+
     def settings(self, net: keras.Model, data: Any, run: _PhaseRun) -> dict[str, Any]:
-        """The settings :func:`foodvision.train` records for this phase (see ``__call__``)."""
-        return run_settings(
-            data,
-            precision=self.precision,
-            weight_decay=self.weight_decay,
-            learning_rate=run.learning_rate,
-            optimizer=self.optimizer,
-            schedule=run.schedule,
-            warmup_epochs=run.warmup_epochs,
-            augmentation=model_augmentation(net, run.augmentation),
-            epochs=run.epochs,
-            label_smoothing=self.label_smoothing,
-            class_weight=self.class_weight,
-        )
+        """The settings :func:`foodvision.train` records for this phase of ``net``."""
+        recorded = self._recorded(run)
+        recorded["augmentation"] = model_augmentation(net, run.augmentation)
+        return run_settings(data, epochs=run.epochs, **recorded)
 
     def saved_history(self, phase: str) -> keras.callbacks.History:
         """The history of the finished epochs of ``phase`` in the checkpoint directory."""
         directory = self.directory / phase
         rows = state.read_history(directory, int(state.read_latest(directory)["epoch"]))
-        history = keras.callbacks.History()
-        history.history = state.history_as_dict(rows)
-        history.epoch = [row["epoch"] for row in rows]
-        return history
+        return state.fill_history(keras.callbacks.History(), rows)
 
 
 @dataclasses.dataclass(frozen=True)

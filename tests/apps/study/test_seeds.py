@@ -143,7 +143,8 @@ def test_the_seed_models_are_also_scored_as_one_ensemble(seeded):
         folder = step["report_dir"].split("/", 1)[1]  # the first seed's, inside seed0/
         kept, labels = [], None
         for k in (0, 1):
-            probabilities = np.load(out / f"seed{k}" / folder / ".." / "probabilities.npy")
+            with np.load(out / f"seed{k}" / folder / ".." / "probabilities.npz") as saved:
+                probabilities = saved["probabilities"]
             report = fv.EvaluationReport.load(out / f"seed{k}" / folder)
             # the step kept the probabilities its report shows (no test-time views here)
             np.testing.assert_allclose(probabilities, report.probabilities, atol=1e-5)
@@ -160,7 +161,7 @@ def test_steps_finished_before_probabilities_were_kept_use_their_reports(seeded,
     first, root = seeded
     older = tmp_path / "older"
     shutil.copytree(first.out_dir, older)
-    for kept in older.glob("seed*/*/probabilities.npy"):
+    for kept in older.glob("seed*/*/probabilities.npz"):
         kept.unlink()
     again = fv.run_study(str(root), steps=[1, 4], out_dir=older, profile=SEEDED, seeds=2, verbose=0)
     for step in again.summary["steps"]:
@@ -169,7 +170,7 @@ def test_steps_finished_before_probabilities_were_kept_use_their_reports(seeded,
         mean = np.mean([r.probabilities for r in reports], axis=0)
         expected = (mean.argmax(axis=1) == reports[0].labels).mean()
         assert step["seed_ensemble_accuracy"] == pytest.approx(expected)
-    assert not list(older.glob("seed*/*/probabilities.npy"))  # nothing ran again
+    assert not list(older.glob("seed*/*/probabilities.npz"))  # nothing ran again
 
 
 def test_a_repeated_study_over_seeds_reuses_every_step(seeded):

@@ -2,7 +2,7 @@
 
 Each step folder holds ``attempt.json`` (the settings of the run that is training there)
 and, once the step has finished, ``step.json`` (those settings with the step's results)
-and ``probabilities.npy`` (the test probabilities it was scored on).
+and ``probabilities.npz`` (the test probabilities it was scored on).
 A step whose ``step.json`` has the current settings is not run again; an interrupted
 step resumes from its checkpoints when ``attempt.json`` has the current settings, and
 starts over when they changed.
@@ -27,12 +27,12 @@ import numpy as np
 
 from foodvision.apps.study.plan import SEARCH_STARTS_FROM, PlannedStep, StudyProfile
 from foodvision.apps.study.search import DEFAULT_SEARCH_SPACE, SearchRange
-from foodvision.base.files import write_npy_atomic, write_text_atomic
+from foodvision.base.files import write_npz_atomic, write_text_atomic
 from foodvision.base.jsonable import json_safe
 from foodvision.base.log import FoodvisionWarning
 
 STEP_FILE = "step.json"
-PROBABILITIES_FILE = "probabilities.npy"
+PROBABILITIES_FILE = "probabilities.npz"
 ATTEMPT_FILE = "attempt.json"
 ATTEMPT_STATE = ("checkpoint", "tuner", "tuning")
 """Folders of a step that an interrupted attempt leaves to resume from."""
@@ -88,7 +88,7 @@ class StepResult:
         history: Training history (``{"val_accuracy": [...], ...}``).
         probabilities: The class probabilities the step was scored on (over the
             test-time views when it has them), ``(images, classes)`` ``float32``, kept
-            in ``probabilities.npy``; ``None`` in a step finished by a version that did
+            in ``probabilities.npz``; ``None`` in a step finished by a version that did
             not keep them.
     """
 
@@ -195,13 +195,14 @@ def load_done(step_dir: Path, fingerprint: dict[str, Any], row: PlannedStep) -> 
 def _saved_probabilities(step_dir: Path, summary: dict[str, Any], images: int) -> np.ndarray | None:
     """The probabilities the step was scored on, one row per test image, or ``None``.
 
-    From ``probabilities.npy``; a step finished before it was kept, and scored without
+    From ``probabilities.npz``; a step finished before it was kept, and scored without
     test-time views, has them in its report's ``predictions.csv`` (to 6 digits).
     """
     path = step_dir / PROBABILITIES_FILE
     try:
         if path.exists():
-            kept = np.load(path, allow_pickle=False)
+            with np.load(path, allow_pickle=False) as saved:
+                kept = saved["probabilities"]
         elif not summary.get("test_time_views") and summary.get("report_dir"):
             from foodvision.evaluation import EvaluationReport
 
@@ -253,5 +254,5 @@ def save_done(step_dir: Path, fingerprint: dict[str, Any], result: StepResult) -
         "history": result.history,
     }
     if result.probabilities is not None:  # before step.json, which says the step is done
-        write_npy_atomic(step_dir / PROBABILITIES_FILE, result.probabilities)
+        write_npz_atomic(step_dir / PROBABILITIES_FILE, {"probabilities": result.probabilities})
     write_text_atomic(step_dir / STEP_FILE, json.dumps(record) + "\n")
