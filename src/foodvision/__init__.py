@@ -31,6 +31,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "foodvision.data": (
         "ImageData",
         "download_food101",
+        "join_train_and_val",
         "load_data",
         "load_food101",
         "load_image_folder",

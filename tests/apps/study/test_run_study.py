@@ -204,6 +204,7 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert changed(lighter_step3) == [3, 4]  # step 4's search starts from step 3's model
     assert changed(dataclasses.replace(TINY, scratch_tta="flip")) == [1, 2, 3, 4]
     assert changed(dataclasses.replace(TINY, tuning_start_points=({"dropout": 0.2},))) == [4]
+    assert changed(dataclasses.replace(TINY, transfer_refit=True)) == [5]
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
@@ -233,6 +234,32 @@ def test_scratch_steps_are_scored_with_their_test_time_views(tiny_data, tmp_path
     again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
     assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
     assert again.accuracy == pytest.approx(step["test_accuracy_single_view"])
+
+
+def test_a_refit_step_5_trains_on_train_and_val_for_the_validated_epochs(
+    tiny_data, tmp_path, weights_env
+):
+    import csv
+
+    refit = dataclasses.replace(
+        TINY, transfer_refit=True, head_epochs=6, transfer_early_stopping=2, reference_model=None
+    )
+    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[5], profile=refit, verbose=0)
+    (step,) = result.summary["steps"]
+    assert step["refit_images"] == tiny_data.num_images("train") + tiny_data.num_images("val")
+    checkpoint = tmp_path / "step5_vgg16" / "checkpoint"
+    with open(checkpoint / "validated" / "head" / "history.csv") as file:
+        curve = [float(row["val_accuracy"]) for row in csv.DictReader(file)]
+    assert step["validated_head_epochs"] == int(np.argmax(curve)) + 1
+    with open(checkpoint / "head" / "history.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == step["head_epochs"] == step["validated_head_epochs"]
+    assert "val_accuracy" not in rows[0]  # the refit has no validation split
+    model = fv.load_model(tmp_path / step["model_file"])
+    again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
+    assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
+    page = result.page.read_text()
+    assert f"training and validation images together ({step['refit_images']} images)" in page
 
 
 def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):

@@ -175,6 +175,14 @@ def step_details(step: Mapping[str, Any]) -> str:
             else "no phase 2 in this profile: the base stayed frozen"
         )
         parts.append(f"Phase 1: {step['head_epochs']} epochs on the frozen base; {phase2}.")
+    if "refit_images" in step:
+        first = " on the first seed" if step.get("seeds", 1) > 1 else ""
+        parts.append(
+            "The scored model trained from the start on the training and validation "
+            f"images together ({step['refit_images']} images); a phase 1 on the "
+            f"training images alone, validated, fixed phase 1 at "
+            f"{step['validated_head_epochs']} epochs{first}."
+        )
     if step.get("cached_features"):
         each_seed = step.get("seeds", 1) > 1
         seconds = step.get("feature_seconds", 0)

@@ -174,6 +174,11 @@ class StudyProfile:
             Phase 1 always trains on cached features of the un-augmented images.
         transfer_label_smoothing: Step 5, label smoothing of both phases' loss.
         transfer_weight_decay: Step 5, decoupled weight decay of both phases.
+        transfer_refit: Step 5 (and the reference row): the scored model trains again
+            from the start on the training and validation images together, with phase
+            1's epochs fixed by a validated phase 1 (the epoch its early stopping kept;
+            all of ``head_epochs`` without early stopping) and all of phase 2's epochs.
+            The validation split then only fixes that count.
         transfer_tta: Step 5 (and the reference row) is scored on the mean output over
             these test-time views besides the image itself (``"flip"``, ``"zoom"`` or
             both, comma-separated; see :func:`foodvision.models.tta.resolve_tta`);
@@ -228,6 +233,7 @@ class StudyProfile:
     transfer_augmentation: str | None = None
     transfer_label_smoothing: float = 0.0
     transfer_weight_decay: float = 0.0
+    transfer_refit: bool = False
     transfer_tta: str | None = None
     augment_on: str = "auto"
     precision: str = "auto"
@@ -267,6 +273,10 @@ class StudyProfile:
             if not self.transfer_weight_decay >= 0:
                 raise ValueError(
                     f"transfer_weight_decay must be >= 0, got {self.transfer_weight_decay!r}"
+                )
+            if not isinstance(self.transfer_refit, bool):
+                raise ValueError(
+                    f"transfer_refit must be True or False, got {self.transfer_refit!r}"
                 )
             _check_tta("scratch_tta", self.scratch_tta)
             _check_tta("transfer_tta", self.transfer_tta)

@@ -51,6 +51,7 @@ _TRANSFER_SETTINGS = frozenset(
         "transfer_augmentation",
         "transfer_label_smoothing",
         "transfer_weight_decay",
+        "transfer_refit",
         "transfer_tta",
     }
 )
@@ -112,6 +113,8 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
     settings = {k: v for k, v in settings.items() if k not in unused}
     options = settings.pop("scratch_model_options")
     views = settings.pop("scratch_tta")
+    if row.kind == "transfer" and settings.pop("transfer_refit"):
+        settings["transfer_refit"] = True  # unset: the settings of runs from before it
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
         # unset: the same settings as before these fields existed

@@ -16,13 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from foodvision.apps.study.plan import PlannedStep, StudyProfile
 from foodvision.apps.study.search import TuningResult, tune_cnn
 from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
+from foodvision.data import join_train_and_val
 from foodvision.evaluation import history_dict
 from foodvision.models import build_model
-from foodvision.training import fine_tune, train
+from foodvision.training import FineTuneResult, fine_tune, train
 from foodvision.training.callbacks import EpochTimer
 
 
@@ -241,32 +244,41 @@ def run_search(row: PlannedStep, context: StepContext) -> StepOutcome:
     return outcome
 
 
-def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
-    """Fine-tune the pretrained model in two phases on cached features where possible."""
-    data, profile = context.data, context.profile
+def _fine_tune(
+    row: PlannedStep,
+    context: StepContext,
+    data: Any,
+    checkpoint: Path,
+    *,
+    head_epochs: int,
+    finetune_epochs: int,
+    early_stopping: int | None,
+) -> tuple[Any, FineTuneResult]:
+    """A new model of the step fine-tuned in two phases with the profile's settings."""
+    profile = context.profile
     model = build_model(row.model, num_classes=data.num_classes, input_shape=(*data.image_size, 3))
     features = context.step_dir / "features"
     try:
         result = fine_tune(
             model,
             data,
-            head_epochs=profile.head_epochs,
-            finetune_epochs=profile.finetune_epochs,
+            head_epochs=head_epochs,
+            finetune_epochs=finetune_epochs,
             trainable_blocks=profile.trainable_blocks,
             learning_rate=profile.learning_rate,
             finetune_learning_rate=profile.finetune_learning_rate,
             finetune_schedule=profile.finetune_schedule,
             finetune_warmup_epochs=profile.finetune_warmup_epochs,
-            finetune_average_epochs=profile.finetune_average_epochs,
+            finetune_average_epochs=profile.finetune_average_epochs if finetune_epochs else 0,
             label_smoothing=profile.transfer_label_smoothing,
             weight_decay=profile.transfer_weight_decay,
             augmentation=row.augmentation,
             augment_on=profile.augment_on,
             augment_head=False,
             feature_dir=features,
-            early_stopping=profile.transfer_early_stopping,
+            early_stopping=early_stopping,
             seed=context.seed,
-            checkpoint_dir=context.checkpoint,
+            checkpoint_dir=checkpoint,
             tensorboard=context.tensorboard,
             verbose=context.verbose,
             model_file=False,  # the study saves it with its test accuracy
@@ -274,21 +286,78 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
         )
     finally:
         shutil.rmtree(features, ignore_errors=True)
-    epochs = {phase: len(seconds) for phase, seconds in result.epoch_seconds.items()}
+    return model, result
+
+
+def _validated_head_epochs(row: PlannedStep, context: StepContext) -> tuple[int, FineTuneResult]:
+    """Phase 1 alone with the validation split: the epochs its early stopping keeps.
+
+    The test split is left out, so nothing of it is computed or seen here.
+    """
+    profile, data = context.profile, context.data
+    without_test = dataclasses.replace(
+        data, test=None, counts={k: v for k, v in data.counts.items() if k != "test"}
+    )
+    _, result = _fine_tune(
+        row,
+        context,
+        without_test,
+        context.checkpoint / "validated",
+        head_epochs=profile.head_epochs,
+        finetune_epochs=0,
+        early_stopping=profile.transfer_early_stopping,
+    )
+    curve = result.head.history.get("val_accuracy", [])
+    epochs = int(np.argmax(curve)) + 1 if curve else profile.head_epochs
+    return epochs, result
+
+
+def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
+    """Fine-tune the pretrained model in two phases on cached features where possible.
+
+    With ``profile.transfer_refit`` the model that is scored trains on the training and
+    validation images together, phase 1 for as many epochs as a validated phase 1 kept
+    (every epoch without early stopping), phase 2 for all of the profile's epochs.
+    """
+    profile = context.profile
+    validated, extra = None, {}
+    head_epochs, early_stopping = profile.head_epochs, profile.transfer_early_stopping
+    data = context.data
+    if profile.transfer_refit:
+        if early_stopping is not None:
+            head_epochs, validated = _validated_head_epochs(row, context)
+        early_stopping, data = None, join_train_and_val(context.data, seed=context.seed)
+        extra = {"refit_images": data.num_images("train"), "validated_head_epochs": head_epochs}
+        context.say(
+            f"step {row.step}: training again on {extra['refit_images']} training and "
+            f"validation images, phase 1 for {head_epochs} epochs"
+        )
+    model, result = _fine_tune(
+        row,
+        context,
+        data,
+        context.checkpoint,
+        head_epochs=head_epochs,
+        finetune_epochs=profile.finetune_epochs,
+        early_stopping=early_stopping,
+    )
+    runs = [result] if validated is None else [validated, result]
+    epochs = sum(len(seconds) for run in runs for seconds in run.epoch_seconds.values())
     extra = {
-        "feature_seconds": result.feature_seconds,
+        "feature_seconds": sum(run.feature_seconds for run in runs),
         "cached_features": result.cached_features,
         "cached_boundary": result.boundary,
         "head_epochs": len(result.head.history.get("loss", [])),
         "finetune_epochs": len(result.finetune.history.get("loss", [])) if result.finetune else 0,
         "trainable_blocks": profile.trainable_blocks,
         "averaged_epochs": result.averaged_epochs,
+        **extra,
     }
     return StepOutcome(
         model,
         history_dict(result.history),
-        epochs.get("head", 0) + epochs.get("finetune", 0),
-        result.feature_seconds + result.train_seconds,
+        epochs,
+        sum(run.feature_seconds + run.train_seconds for run in runs),
         extra,
         result.test_outputs,
     )
