@@ -28,6 +28,11 @@ Comparisons (``--compare``):
   a cosine schedule from a higher peak with label smoothing, then three blocks and
   more epochs, then "standard" augmentation too; one change at a time.
 - ``test_time``: step 5 as the profile trains it, scored alone and with test-time views.
+- ``train_share``: step 5 as the profile trains it on half, 80 % and all of the
+  training split (stratified, the same images every epoch), scored on the same
+  validation split: the learning curve behind ``transfer_refit``, whose final fit has
+  25 % more images than the validated run (the validation split joined), as 1500 has
+  over 1200, scored on the image alone. Needs the array loader (chosen for it).
 
 Example:
     python benchmarks/study_choices.py --compare heads --profile quick --seeds 3
@@ -59,6 +64,7 @@ import time
 from pathlib import Path
 
 import _common  # noqa: F401  (sets the backend before keras is imported)
+import numpy as np
 from _common import DEFAULT_DATA, machine_info, markdown_table, save_json
 
 import foodvision as fv
@@ -142,6 +148,11 @@ COMPARISONS = {
         ),
     ],
     "test_time": [("step 5 as the profile trains it", 5, {})],
+    "train_share": [
+        ("step 5 on half the training images", 5, {"train_share": 0.5}),
+        ("step 5 on 80 % of the training images", 5, {"train_share": 0.8}),
+        ("step 5 on all the training images", 5, {}),
+    ],
 }
 """Per comparison: (variant, study step, options): model options for steps 1-4, profile
 fields for step 5."""
@@ -151,15 +162,41 @@ TEST_TIME_VIEWS = {"": None, " + test-time flip": "flip", " + test-time flip, zo
 test-time views (name suffix: views)."""
 
 
-def run_transfer_variant(data, profile, options, seed, folder=None):
+def training_share(data, share, seed):
+    """``data`` with ``share`` of each class's training images (array splits), drawn by ``seed``."""
+    if not hasattr(data.train, "rows"):
+        raise SystemExit("a share of the training split needs the array loader: --loader arrays")
+    labels = data.train.labels
+    rng = np.random.default_rng([seed, 1])
+    keep = np.sort(
+        np.concatenate(
+            [
+                rng.permutation(np.flatnonzero(labels == c))[: round(share * np.sum(labels == c))]
+                for c in range(data.num_classes)
+            ]
+        )
+    )
+    train = data.train.replace(labels=labels[keep], rows=data.train.rows[keep])
+    counts = dict(zip(data.class_names, np.bincount(labels[keep], minlength=data.num_classes)))
+    return dataclasses.replace(
+        data, train=train, counts={**data.counts, "train": {k: int(v) for k, v in counts.items()}}
+    )
+
+
+def run_transfer_variant(data, profile, options, seed, folder=None, views=TEST_TIME_VIEWS):
     """Train step 5 with these profile fields; the final model's validation accuracies.
 
+    ``options`` may hold ``train_share``: train on that share of the training split.
     ``folder``: where the run keeps its checkpoints, so that an interrupted run resumes
     there; the caller removes it once the scores are saved. ``None``: a temporary
     folder, removed here.
     """
     from foodvision.apps.study.steps import StepContext, run_transfer
 
+    options = dict(options)
+    share = options.pop("train_share", None)
+    if share is not None:
+        data = training_share(data, share, seed)
     profile = dataclasses.replace(profile, **options)
     row = fv.study_plan(profile, steps=[5])[0]
     temporary = folder is None
@@ -173,9 +210,9 @@ def run_transfer_variant(data, profile, options, seed, folder=None):
     seconds = time.perf_counter() - start
     epochs = len(outcome.history["loss"])
     rows = []
-    for views in TEST_TIME_VIEWS.values():
+    for tta in views.values():
         report = fv.evaluate(
-            outcome.model, data.val, data.class_names, interpret=False, tta=views or False
+            outcome.model, data.val, data.class_names, interpret=False, tta=tta or False
         )
         score = report.tta["accuracy"] if report.tta else report.accuracy
         # seconds: of this sitting; a resumed run trained only epochs_this_run of its epochs
@@ -279,6 +316,8 @@ def main():
         "checkpoints in DIR and go on from there when the command is repeated",
     )
     args = parser.parse_args()
+    if args.compare == "train_share":
+        args.loader = "arrays"
     profile = fv.PROFILES[args.profile]
     if args.precision is not None:
         profile = dataclasses.replace(profile, precision=args.precision)
@@ -314,12 +353,14 @@ def main():
         )
         for name, step, options in variants_left:
             if transfer:
-                names = [name + suffix for suffix in TEST_TIME_VIEWS]
+                views = TEST_TIME_VIEWS if args.compare != "train_share" else {"": None}
+                names = [name + suffix for suffix in views]
                 folder = None
                 if args.resume:
                     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                     folder = Path(args.resume) / args.compare / f"seed{seed}" / slug
-                results = zip(names, run_transfer_variant(data, profile, options, seed, folder))
+                scores = run_transfer_variant(data, profile, options, seed, folder, views)
+                results = zip(names, scores)
             else:
                 folder = None
                 results = [(name, run_variant(data, profile, step, options, seed))]

@@ -264,3 +264,13 @@ def test_the_page_counts_the_feature_pass_of_every_seed():
     step = {"cached_features": True, "cached_boundary": "block5_pool", "feature_seconds": 900}
     assert "ran once over the images (900s, features cached at block5_pool)" in step_details(step)
     assert "ran once per seed over the images (900s in all," in step_details({**step, "seeds": 3})
+
+
+def test_the_page_says_how_a_refit_fixed_its_phase_one():
+    from foodvision.apps.study.page import step_details
+
+    step = {"head_epochs": 7, "refit_images": 1875, "validated_head_epochs": 7}
+    assert "together (1875 images)" in step_details(step)
+    assert "fixed phase 1 at 7 epochs on the first seed." in step_details({**step, "seeds": 3})
+    without = step_details({"head_epochs": 30, "refit_images": 1875})
+    assert "phase 1 ran all its epochs" in without and "validated" not in without

@@ -177,11 +177,15 @@ def step_details(step: Mapping[str, Any]) -> str:
         parts.append(f"Phase 1: {step['head_epochs']} epochs on the frozen base; {phase2}.")
     if "refit_images" in step:
         first = " on the first seed" if step.get("seeds", 1) > 1 else ""
+        fixed = (
+            "a phase 1 on the training images alone (with its own pass of the frozen "
+            f"base), validated, fixed phase 1 at {step['validated_head_epochs']} epochs{first}"
+            if "validated_head_epochs" in step
+            else "phase 1 ran all its epochs (no early stopping to validate)"
+        )
         parts.append(
             "The scored model trained from the start on the training and validation "
-            f"images together ({step['refit_images']} images); a phase 1 on the "
-            f"training images alone, validated, fixed phase 1 at "
-            f"{step['validated_head_epochs']} epochs{first}."
+            f"images together ({step['refit_images']} images); {fixed}."
         )
     if step.get("cached_features"):
         each_seed = step.get("seeds", 1) > 1

@@ -300,7 +300,7 @@ def _validated_head_epochs(row: PlannedStep, context: StepContext) -> tuple[int,
     )
     _, result = _fine_tune(
         row,
-        context,
+        dataclasses.replace(context, tensorboard=None),  # the scored run's logs only
         without_test,
         context.checkpoint / "validated",
         head_epochs=profile.head_epochs,
@@ -324,10 +324,12 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
     head_epochs, early_stopping = profile.head_epochs, profile.transfer_early_stopping
     data = context.data
     if profile.transfer_refit:
+        data = join_train_and_val(context.data, seed=context.seed)  # no validation: refused
         if early_stopping is not None:
             head_epochs, validated = _validated_head_epochs(row, context)
-        early_stopping, data = None, join_train_and_val(context.data, seed=context.seed)
-        extra = {"refit_images": data.num_images("train"), "validated_head_epochs": head_epochs}
+            extra["validated_head_epochs"] = head_epochs
+        early_stopping = None
+        extra["refit_images"] = data.num_images("train")
         context.say(
             f"step {row.step}: training again on {extra['refit_images']} training and "
             f"validation images, phase 1 for {head_epochs} epochs"
