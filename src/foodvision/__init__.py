@@ -43,6 +43,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "block_boundaries",
         "build_model",
         "describe_model",
+        "ensemble_models",
         "export",
         "frozen_boundary",
         "get_model_spec",

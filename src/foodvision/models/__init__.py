@@ -11,6 +11,7 @@ Importing this package registers the models and foodvision's serializable Keras 
 - :mod:`~foodvision.models.model_file`: saving a model with its class names and facts.
 - :mod:`~foodvision.models.exporters`: ONNX, SavedModel and LiteRT for serving.
 - :mod:`~foodvision.models.tta`: test-time augmentation.
+- :mod:`~foodvision.models.ensemble`: several models as one that averages them.
 - :mod:`~foodvision.models.inference`: running a model over many images in batches.
 
 Example:
@@ -35,6 +36,7 @@ from foodvision.models.cnn import (
     DeeperCNNConfig,
     TunedCNNConfig,
 )
+from foodvision.models.ensemble import ensemble_models
 from foodvision.models.exporters import EXPORT_FORMATS, export
 from foodvision.models.inference import predict_arrays, predict_batches
 from foodvision.models.model_file import (
@@ -79,6 +81,7 @@ __all__ = [
     "block_boundaries",
     "build_model",
     "describe_model",
+    "ensemble_models",
     "export",
     "frozen_boundary",
     "get_model_spec",

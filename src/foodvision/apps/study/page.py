@@ -374,7 +374,8 @@ def _tables(summary: Mapping[str, Any], comparisons: Mapping[int, Any]) -> list[
         + (
             "Seed ensemble: the seeds' models of a step as one model (the class of highest "
             "mean probability), with a bootstrap interval over the test images; it needs no "
-            "more training, and it is not one of the compared results. "
+            "more training, and it is not one of the compared results "
+            "(<code>fv.ensemble_models</code> builds it as one model file). "
             if ensembles
             else ""
         )
