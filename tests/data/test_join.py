@@ -1,5 +1,6 @@
 """Joining the validation images into the training split: every image once, reshuffled."""
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -66,7 +67,10 @@ def test_array_splits_of_two_stores_are_copied_into_one():
     check_joined(data, fv.join_train_and_val(data))
 
 
-def test_data_without_validation_is_refused():
+def test_data_without_validation_or_of_two_kinds_is_refused():
     data = image_data_from_arrays(np.zeros((4, 6, 6, 3), np.uint8), np.arange(4) % 2)
     with pytest.raises(ValueError, match="no validation split"):
         fv.join_train_and_val(data)
+    mixed = dataclasses.replace(data, val=tiny_image_data().val)
+    with pytest.raises(ValueError, match="or both array splits, got ArraySplit"):
+        fv.join_train_and_val(mixed)

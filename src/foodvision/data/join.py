@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from foodvision.base.tf_runtime import tensorflow
-from foodvision.data.array_split import ArraySplit, is_tf_dataset
 from foodvision.data.image_data import ImageData
 
 
@@ -44,9 +43,15 @@ def join_train_and_val(data: ImageData, seed: int = 0) -> ImageData:
         >>> final = join_train_and_val(data)  # doctest: +SKIP
         >>> fv.train(model, final, epochs=validated_epochs)  # doctest: +SKIP
     """
+    from foodvision.data.array_split import ArraySplit, is_tf_dataset  # imports Keras
+
     if data.val is None:
         raise ValueError("the data has no validation split to join with the training split")
-    if is_tf_dataset(data.train) != is_tf_dataset(data.val):
+    kinds = {
+        "tf.data" if is_tf_dataset(split) else "arrays" if isinstance(split, ArraySplit) else None
+        for split in (data.train, data.val)
+    }
+    if len(kinds) != 1 or None in kinds:
         raise ValueError(
             "the training and validation splits must both be tf.data datasets or both "
             f"array splits, got {type(data.train).__name__} and {type(data.val).__name__}"
@@ -72,10 +77,8 @@ def join_train_and_val(data: ImageData, seed: int = 0) -> ImageData:
     )
 
 
-def _joined_arrays(train: ArraySplit, val: Any, seed: int) -> ArraySplit:
+def _joined_arrays(train: Any, val: Any, seed: int) -> Any:
     """One array split of both splits' items, over one store when they share it."""
-    if not isinstance(val, ArraySplit):
-        raise ValueError(f"expected an array validation split, got {type(val).__name__}")
     labels = np.concatenate([train.labels, val.labels])
     if val.images is train.images:
         return train.replace(labels=labels, rows=np.concatenate([train.rows, val.rows]), seed=seed)

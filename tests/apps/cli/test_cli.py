@@ -278,3 +278,28 @@ def test_tensorflow_start_up_lines_stay_off_the_console():
     assert "vgg16_finetune" in result.stdout
     for noise in ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard"):
         assert noise not in result.stderr
+
+
+def test_ensemble_saves_one_model_that_averages_the_files(tmp_path):
+    import numpy as np
+    from harness import tiny_random_cnn
+
+    paths, members = [], []
+    for k, classes in enumerate((list("abcd"), list("abcd"), list("abcx"))):
+        model = tiny_random_cnn(size=16, seed=k)
+        paths.append(
+            str(fv.save_model(model, tmp_path / f"m{k}.keras", fv.describe_model(model, classes)))
+        )
+        members.append(model)
+    result = run_cli("ensemble", *paths[:2], "--out", str(tmp_path / "both.keras"))
+    assert result.returncode == 0, result.stderr
+    assert "ensemble of 2 models" in result.stdout
+    x = np.random.default_rng(0).integers(0, 256, (4, 16, 16, 3)).astype("float32")
+    expected = np.mean([m.predict(x, verbose=0) for m in members[:2]], axis=0)
+    ensemble = fv.load_model(tmp_path / "both.keras")
+    np.testing.assert_allclose(ensemble.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    refused = run_cli("ensemble", *paths[1:], "--out", str(tmp_path / "no.keras"))
+    assert refused.returncode == 2 and "class names" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    missing = run_cli("ensemble", paths[0], str(tmp_path / "gone.keras"), "--out", "x.keras")
+    assert missing.returncode == 2 and "gone.keras" in missing.stderr

@@ -23,6 +23,7 @@ from typing import TextIO
 from foodvision.apps.cli import (
     bench,
     data,
+    ensemble,
     evaluate,
     export,
     models,
@@ -43,7 +44,7 @@ from foodvision.apps.cli.common import (
 from foodvision.base.log import FoodvisionWarning
 from foodvision.base.system import package_version
 
-COMMANDS = (data, train, evaluate, predict, export, serve, study, bench, models)
+COMMANDS = (data, train, evaluate, predict, ensemble, export, serve, study, bench, models)
 """The sub-command modules, in the order ``foodvision --help`` lists them."""
 
 
