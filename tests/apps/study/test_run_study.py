@@ -205,6 +205,8 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert changed(dataclasses.replace(TINY, scratch_tta="flip")) == [1, 2, 3, 4]
     assert changed(dataclasses.replace(TINY, tuning_start_points=({"dropout": 0.2},))) == [4]
     assert changed(dataclasses.replace(TINY, transfer_refit=True)) == [5]
+    assert changed(dataclasses.replace(TINY, transfer_members=2)) == [5]
+    assert changed(dataclasses.replace(TINY, transfer_members=1)) == []
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0
@@ -260,6 +262,22 @@ def test_a_refit_step_5_trains_on_train_and_val_for_the_validated_epochs(
     assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
     page = result.page.read_text()
     assert f"training and validation images together ({step['refit_images']} images)" in page
+
+
+def test_an_ensemble_step_5_is_scored_and_saved_as_one_model(tiny_data, tmp_path, weights_env):
+    profile = dataclasses.replace(TINY, transfer_members=2, reference_model=None)
+    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[5], profile=profile, verbose=0)
+    (step,) = result.summary["steps"]
+    assert step["members"] == 2
+    model = fv.load_model(tmp_path / step["model_file"])
+    first, second = (model.get_layer(f"member_{j}") for j in range(2))
+    assert not np.allclose(first.get_weights()[-2], second.get_weights()[-2])  # other seeds
+    x = np.concatenate([np.asarray(images) for images, _ in tiny_data.test])
+    mean = (first.predict(x, verbose=0) + second.predict(x, verbose=0)) / 2
+    np.testing.assert_allclose(model.predict(x, verbose=0), mean, rtol=1e-4, atol=1e-5)
+    again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
+    assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
+    assert "ensemble of 2 models" in result.page.read_text()
 
 
 def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):

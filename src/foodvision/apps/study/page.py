@@ -175,6 +175,12 @@ def step_details(step: Mapping[str, Any]) -> str:
             else "no phase 2 in this profile: the base stayed frozen"
         )
         parts.append(f"Phase 1: {step['head_epochs']} epochs on the frozen base; {phase2}.")
+    if step.get("members", 1) > 1:
+        parts.append(
+            f"Scored as one ensemble of {step['members']} models trained alike, each with "
+            "its own seed (the mean of their probabilities; the model file holds them all); "
+            "the curves are the first model's."
+        )
     if "refit_images" in step:
         first = " on the first seed" if step.get("seeds", 1) > 1 else ""
         fixed = (

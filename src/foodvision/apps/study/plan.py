@@ -179,6 +179,10 @@ class StudyProfile:
             1's epochs fixed by a validated phase 1 (the epoch its early stopping kept;
             all of ``head_epochs`` without early stopping) and all of phase 2's epochs.
             The validation split then only fixes that count.
+        transfer_members: Step 5 (and the reference row) trains this many models alike,
+            each with its own seed on the same split, and is scored as their ensemble
+            (the mean of their probabilities, :func:`foodvision.ensemble_models`), which
+            is also the step's model file; 1: one model.
         transfer_tta: Step 5 (and the reference row) is scored on the mean output over
             these test-time views besides the image itself (``"flip"``, ``"zoom"`` or
             both, comma-separated; see :func:`foodvision.models.tta.resolve_tta`);
@@ -234,6 +238,7 @@ class StudyProfile:
     transfer_label_smoothing: float = 0.0
     transfer_weight_decay: float = 0.0
     transfer_refit: bool = False
+    transfer_members: int = 1
     transfer_tta: str | None = None
     augment_on: str = "auto"
     precision: str = "auto"
@@ -265,6 +270,7 @@ class StudyProfile:
                 check_int("tuning_epochs", self.tuning_epochs, 1)
             check_choice("finetune_schedule", self.finetune_schedule, SCHEDULES)
             check_int("finetune_warmup_epochs", self.finetune_warmup_epochs, 0)
+            check_int("transfer_members", self.transfer_members, 1)
             if not 0 <= self.transfer_label_smoothing < 1:
                 raise ValueError(
                     "transfer_label_smoothing must be in [0, 1), got "

@@ -52,6 +52,7 @@ _TRANSFER_SETTINGS = frozenset(
         "transfer_label_smoothing",
         "transfer_weight_decay",
         "transfer_refit",
+        "transfer_members",
         "transfer_tta",
     }
 )
@@ -113,8 +114,11 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
     settings = {k: v for k, v in settings.items() if k not in unused}
     options = settings.pop("scratch_model_options")
     views = settings.pop("scratch_tta")
-    if row.kind == "transfer" and settings.pop("transfer_refit"):
-        settings["transfer_refit"] = True  # unset: the settings of runs from before it
+    if row.kind == "transfer":  # unset: the settings of runs from before these fields
+        if settings.pop("transfer_refit"):
+            settings["transfer_refit"] = True
+        if settings.pop("transfer_members") > 1:
+            settings["transfer_members"] = profile.transfer_members
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
         # unset: the same settings as before these fields existed

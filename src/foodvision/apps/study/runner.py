@@ -174,7 +174,9 @@ def _evaluate_step(
     report.save(report_dir)
     scored = report.tta["probabilities"] if report.tta else report.probabilities
     correct = scored.argmax(axis=1) == report.labels
-    trained = data.num_images("train") * outcome.epochs_this_run
+    trained = outcome.images_trained
+    if trained is None:
+        trained = data.num_images("train") * outcome.epochs_this_run
     seconds = outcome.train_seconds
     interval = bootstrap_accuracy_ci(
         correct, resamples=study.profile.bootstrap_resamples, seed=study.seed

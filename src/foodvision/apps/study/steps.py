@@ -24,7 +24,7 @@ from foodvision.base.files import write_text_atomic
 from foodvision.base.jsonable import json_safe
 from foodvision.data import join_train_and_val
 from foodvision.evaluation import history_dict
-from foodvision.models import build_model
+from foodvision.models import build_model, ensemble_models
 from foodvision.training import FineTuneResult, fine_tune, train
 from foodvision.training.callbacks import EpochTimer
 
@@ -87,6 +87,8 @@ class StepOutcome:
         extra: More ``summary.json`` fields of this kind of step.
         test_outputs: The model's outputs on the test split when the runner already has
             them (from cached features), else ``None``.
+        images_trained: Images that went through those epochs; ``None``: the training
+            split's images times ``epochs_this_run``.
     """
 
     model: Any
@@ -95,6 +97,7 @@ class StepOutcome:
     train_seconds: float
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     test_outputs: Any = None
+    images_trained: int | None = None
 
 
 def _train_cnn(
@@ -312,12 +315,25 @@ def _validated_head_epochs(row: PlannedStep, context: StepContext) -> tuple[int,
     return epochs, result
 
 
+MEMBER_SEED_STRIDE = 10_000
+"""Member ``j`` of a step-5 ensemble trains with seed ``seed + j * MEMBER_SEED_STRIDE``
+(member 0 with the study's seed, so a one-member step is the plain step)."""
+
+
+def _epochs_run(result: FineTuneResult) -> int:
+    """Epochs that ``result``'s call trained (resumed ones not counted)."""
+    return sum(len(seconds) for seconds in result.epoch_seconds.values())
+
+
 def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
     """Fine-tune the pretrained model in two phases on cached features where possible.
 
     With ``profile.transfer_refit`` the model that is scored trains on the training and
     validation images together, phase 1 for as many epochs as a validated phase 1 kept
-    (every epoch without early stopping), phase 2 for all of the profile's epochs.
+    (every epoch without early stopping), phase 2 for all of the profile's epochs. With
+    ``profile.transfer_members`` above 1 that many models train alike with other seeds
+    and the step's model is their ensemble (:func:`foodvision.ensemble_models`); the
+    history is the first one's.
     """
     profile = context.profile
     validated, extra = None, {}
@@ -334,34 +350,50 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
             f"step {row.step}: training again on {extra['refit_images']} training and "
             f"validation images, phase 1 for {head_epochs} epochs"
         )
-    model, result = _fine_tune(
-        row,
-        context,
-        data,
-        context.checkpoint,
-        head_epochs=head_epochs,
-        finetune_epochs=profile.finetune_epochs,
-        early_stopping=early_stopping,
-    )
-    runs = [result] if validated is None else [validated, result]
-    epochs = sum(len(seconds) for run in runs for seconds in run.epoch_seconds.values())
+    members = []
+    for j in range(profile.transfer_members):
+        seed = context.seed + j * MEMBER_SEED_STRIDE
+        if j:
+            context.say(f"step {row.step}: member {j + 1} of {profile.transfer_members}")
+        members.append(
+            _fine_tune(
+                row,
+                dataclasses.replace(
+                    context, seed=seed, tensorboard=None if j else context.tensorboard
+                ),
+                data,
+                context.checkpoint / f"member{j}" if j else context.checkpoint,
+                head_epochs=head_epochs,
+                finetune_epochs=profile.finetune_epochs,
+                early_stopping=early_stopping,
+            )
+        )
+    results = [result for _, result in members]
+    first = results[0]
+    runs = results if validated is None else [validated, *results]
+    images = data.num_images("train") * sum(_epochs_run(r) for r in results)
+    if validated is not None:
+        images += context.data.num_images("train") * _epochs_run(validated)
+    outputs = [r.test_outputs for r in results]
     extra = {
         "feature_seconds": sum(run.feature_seconds for run in runs),
-        "cached_features": result.cached_features,
-        "cached_boundary": result.boundary,
-        "head_epochs": len(result.head.history.get("loss", [])),
-        "finetune_epochs": len(result.finetune.history.get("loss", [])) if result.finetune else 0,
+        "cached_features": first.cached_features,
+        "cached_boundary": first.boundary,
+        "head_epochs": len(first.head.history.get("loss", [])),
+        "finetune_epochs": len(first.finetune.history.get("loss", [])) if first.finetune else 0,
         "trainable_blocks": profile.trainable_blocks,
-        "averaged_epochs": result.averaged_epochs,
+        "averaged_epochs": first.averaged_epochs,
+        **({"members": len(members)} if len(members) > 1 else {}),
         **extra,
     }
     return StepOutcome(
-        model,
-        history_dict(result.history),
-        epochs,
+        members[0][0] if len(members) == 1 else ensemble_models([m for m, _ in members]),
+        history_dict(first.history),
+        sum(_epochs_run(run) for run in runs),
         sum(run.feature_seconds + run.train_seconds for run in runs),
         extra,
-        result.test_outputs,
+        None if any(o is None for o in outputs) else np.mean(outputs, axis=0),
+        images_trained=images,
     )
 
 
