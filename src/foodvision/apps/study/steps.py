@@ -315,6 +315,28 @@ def _validated_head_epochs(row: PlannedStep, context: StepContext) -> tuple[int,
     return epochs, result
 
 
+def _refit(
+    row: PlannedStep, context: StepContext
+) -> tuple[Any, int, FineTuneResult | None, dict[str, Any]]:
+    """What a refit trains on and for how long.
+
+    Returns:
+        The data (training and validation joined), phase 1's epochs, the validated run
+        that fixed them (``None`` without early stopping) and the summary fields.
+    """
+    data = join_train_and_val(context.data, seed=context.seed)  # no validation: refused
+    head_epochs, validated, extra = context.profile.head_epochs, None, {}
+    if context.profile.transfer_early_stopping is not None:
+        head_epochs, validated = _validated_head_epochs(row, context)
+        extra["validated_head_epochs"] = head_epochs
+    extra["refit_images"] = data.num_images("train")
+    context.say(
+        f"step {row.step}: training again on {extra['refit_images']} training and "
+        f"validation images, phase 1 for {head_epochs} epochs"
+    )
+    return data, head_epochs, validated, extra
+
+
 MEMBER_SEED_STRIDE = 10_000
 """Member ``j`` of a step-5 ensemble trains with seed ``seed + j * MEMBER_SEED_STRIDE``
 (member 0 with the study's seed, so a one-member step is the plain step)."""
@@ -340,16 +362,8 @@ def run_transfer(row: PlannedStep, context: StepContext) -> StepOutcome:
     head_epochs, early_stopping = profile.head_epochs, profile.transfer_early_stopping
     data = context.data
     if profile.transfer_refit:
-        data = join_train_and_val(context.data, seed=context.seed)  # no validation: refused
-        if early_stopping is not None:
-            head_epochs, validated = _validated_head_epochs(row, context)
-            extra["validated_head_epochs"] = head_epochs
+        data, head_epochs, validated, extra = _refit(row, context)
         early_stopping = None
-        extra["refit_images"] = data.num_images("train")
-        context.say(
-            f"step {row.step}: training again on {extra['refit_images']} training and "
-            f"validation images, phase 1 for {head_epochs} epochs"
-        )
     members = []
     for j in range(profile.transfer_members):
         seed = context.seed + j * MEMBER_SEED_STRIDE
