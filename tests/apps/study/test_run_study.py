@@ -238,46 +238,45 @@ def test_scratch_steps_are_scored_with_their_test_time_views(tiny_data, tmp_path
     assert again.accuracy == pytest.approx(step["test_accuracy_single_view"])
 
 
-def test_a_refit_step_5_trains_on_train_and_val_for_the_validated_epochs(
+def test_a_refit_ensemble_step_5_trains_on_train_and_val_for_the_validated_epochs(
     tiny_data, tmp_path, weights_env
 ):
     import csv
 
-    refit = dataclasses.replace(
-        TINY, transfer_refit=True, head_epochs=6, transfer_early_stopping=2, reference_model=None
+    profile = dataclasses.replace(
+        TINY,
+        transfer_refit=True,
+        transfer_members=2,
+        head_epochs=6,
+        transfer_early_stopping=2,
+        reference_model=None,
     )
-    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[5], profile=refit, verbose=0)
+    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[5], profile=profile, verbose=0)
     (step,) = result.summary["steps"]
+    # the refit: train + val, for the epochs the validated phase 1 kept
     assert step["refit_images"] == tiny_data.num_images("train") + tiny_data.num_images("val")
     checkpoint = tmp_path / "step5_vgg16" / "checkpoint"
     with open(checkpoint / "validated" / "head" / "history.csv") as file:
         curve = [float(row["val_accuracy"]) for row in csv.DictReader(file)]
     assert step["validated_head_epochs"] == int(np.argmax(curve)) + 1
-    with open(checkpoint / "head" / "history.csv") as file:
-        rows = list(csv.DictReader(file))
-    assert len(rows) == step["head_epochs"] == step["validated_head_epochs"]
-    assert "val_accuracy" not in rows[0]  # the refit has no validation split
-    model = fv.load_model(tmp_path / step["model_file"])
-    again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
-    assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
-    page = result.page.read_text()
-    assert f"training and validation images together ({step['refit_images']} images)" in page
-
-
-def test_an_ensemble_step_5_is_scored_and_saved_as_one_model(tiny_data, tmp_path, weights_env):
-    profile = dataclasses.replace(TINY, transfer_members=2, reference_model=None)
-    result = fv.run_study(tiny_data, out_dir=tmp_path, steps=[5], profile=profile, verbose=0)
-    (step,) = result.summary["steps"]
+    for member in (checkpoint, checkpoint / "member1"):
+        with open(member / "head" / "history.csv") as file:
+            rows = list(csv.DictReader(file))
+        assert len(rows) == step["head_epochs"] == step["validated_head_epochs"]
+        assert "val_accuracy" not in rows[0]  # the refit has no validation split
+    # the ensemble: its members trained with other seeds; the file is their mean
     assert step["members"] == 2
     model = fv.load_model(tmp_path / step["model_file"])
     first, second = (model.get_layer(f"member_{j}") for j in range(2))
-    assert not np.allclose(first.get_weights()[-2], second.get_weights()[-2])  # other seeds
+    assert not np.allclose(first.get_weights()[-2], second.get_weights()[-2])
     x = np.concatenate([np.asarray(images) for images, _ in tiny_data.test])
     mean = (first.predict(x, verbose=0) + second.predict(x, verbose=0)) / 2
     np.testing.assert_allclose(model.predict(x, verbose=0), mean, rtol=1e-4, atol=1e-5)
     again = fv.evaluate(model, tiny_data.test, tiny_data.class_names, interpret=False, tta="flip")
     assert again.tta["accuracy"] == pytest.approx(step["test_accuracy"])
-    assert "ensemble of 2 models" in result.page.read_text()
+    page = result.page.read_text()
+    assert f"training and validation images together ({step['refit_images']} images)" in page
+    assert "ensemble of 2 models" in page
 
 
 def test_only_an_attempt_with_the_same_settings_resumes(tmp_path, tiny_data):
