@@ -74,3 +74,11 @@ def test_data_without_validation_or_of_two_kinds_is_refused():
     mixed = dataclasses.replace(data, val=tiny_image_data().val)
     with pytest.raises(ValueError, match="or both array splits, got ArraySplit"):
         fv.join_train_and_val(mixed)
+
+
+def test_tf_data_validation_images_beyond_the_memory_budget_are_refused(monkeypatch):
+    from foodvision.data import join
+
+    monkeypatch.setattr(join, "memory_budget", lambda fraction: 100)  # bytes
+    with pytest.raises(ValueError, match="loader='arrays'"):
+        fv.join_train_and_val(tiny_image_data(per_class=12, size=8))

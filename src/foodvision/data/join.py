@@ -18,16 +18,22 @@ from typing import Any
 
 import numpy as np
 
+from foodvision.base.system import memory_budget
 from foodvision.base.tf_runtime import tensorflow
 from foodvision.data.image_data import ImageData
+
+VAL_MEMORY_FRACTION = 0.25
+"""The validation images of ``tf.data`` splits are shuffled in memory up to this share of
+the machine's memory (array splits join without a copy)."""
 
 
 def join_train_and_val(data: ImageData, seed: int = 0) -> ImageData:
     """``data`` whose training split also holds the validation images; no validation split.
 
     The joined split is reshuffled every epoch like a training split. A ``tf.data``
-    training split keeps its own pipeline and the validation images are cached after
-    their first pass; array splits keep sharing their decoded store.
+    training split keeps its own pipeline and shuffle, and the validation images are
+    kept in memory after their first pass and drawn among them; array splits keep
+    sharing their decoded store (no copy).
 
     Args:
         data: An :class:`~foodvision.ImageData` with a validation split.
@@ -37,7 +43,8 @@ def join_train_and_val(data: ImageData, seed: int = 0) -> ImageData:
         The same data with ``val=None``; ``counts``, ``files`` and ``source`` say so.
 
     Raises:
-        ValueError: ``data`` has no validation split, or its splits are of two kinds.
+        ValueError: ``data`` has no validation split, its splits are of two kinds, or
+            ``tf.data`` validation images too many to keep in memory.
 
     Example:
         >>> final = join_train_and_val(data)  # doctest: +SKIP
@@ -56,11 +63,10 @@ def join_train_and_val(data: ImageData, seed: int = 0) -> ImageData:
             "the training and validation splits must both be tf.data datasets or both "
             f"array splits, got {type(data.train).__name__} and {type(data.val).__name__}"
         )
-    total = data.num_images("train") + data.num_images("val")
     if isinstance(data.train, ArraySplit):
         train = _joined_arrays(data.train, data.val, seed)
     else:
-        train = _joined_tf_data(data.train, data.val, data.batch_size, total, seed)
+        train = _joined_tf_data(data, seed)
     counts = {name: dict(split) for name, split in data.counts.items() if name != "val"}
     for name, count in data.counts.get("val", {}).items():
         counts.setdefault("train", {})[name] = counts.get("train", {}).get(name, 0) + count
@@ -86,9 +92,29 @@ def _joined_arrays(train: Any, val: Any, seed: int) -> Any:
     return train.replace(images=images, labels=labels, rows=None, seed=seed)
 
 
-def _joined_tf_data(train: Any, val: Any, batch_size: int, total: int, seed: int) -> Any:
-    """Both ``tf.data`` splits as one, reshuffled every epoch, in batches."""
+def _joined_tf_data(data: ImageData, seed: int) -> Any:
+    """Both ``tf.data`` splits as one, reshuffled every epoch, in batches.
+
+    The training split keeps its own shuffle; the validation images (a fixed order) are
+    kept in memory, shuffled every epoch and drawn among the training images in
+    proportion, so every image comes once per epoch.
+    """
     tf = tensorflow()
-    joined = train.unbatch().concatenate(val.unbatch().cache())
-    joined = joined.shuffle(total, seed=seed, reshuffle_each_iteration=True)
-    return joined.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    count = {split: data.num_images(split) for split in ("train", "val")}
+    needed = count["val"] * data.image_size[0] * data.image_size[1] * 3
+    if needed > memory_budget(VAL_MEMORY_FRACTION):
+        raise ValueError(
+            f"the {count['val']} validation images would take {needed / 2**30:.1f} GiB in "
+            "memory to be shuffled into the training split; load the data with "
+            "loader='arrays', whose splits join without a copy"
+        )
+    val = data.val.unbatch().cache()
+    val = val.shuffle(count["val"], seed=seed, reshuffle_each_iteration=True)
+    total = count["train"] + count["val"]
+    joined = tf.data.Dataset.sample_from_datasets(
+        [data.train.unbatch(), val],
+        weights=[count["train"] / total, count["val"] / total],
+        seed=seed,
+        stop_on_empty_dataset=False,
+    )
+    return joined.batch(data.batch_size).prefetch(tf.data.AUTOTUNE)
