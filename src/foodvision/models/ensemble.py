@@ -82,15 +82,15 @@ def _common(members: list[Any], what: str, value: Any) -> Any:
 
 def _common_facts(members: list[Any]) -> list[ModelFacts] | None:
     """Every member's facts when they all have facts that agree; ``None`` when none has."""
-    facts = [model_facts(member) for member in members]
-    if all(f is None for f in facts):
+    found = [model_facts(member) for member in members]
+    facts = [f for f in found if f is not None]
+    if not facts:
         return None
-    if any(f is None for f in facts):
+    if len(facts) < len(found):
         raise ValueError(
             "some members carry facts (class names, input size) and some do not: load "
             "them all with fv.load_model, or build them all alike"
         )
-    known = [f for f in facts if f is not None]
     for field in ("class_names", "image_size", "resize"):
-        _common(known, field.replace("_", " "), lambda f, field=field: getattr(f, field))
-    return known
+        _common(facts, field.replace("_", " "), lambda f, field=field: getattr(f, field))
+    return facts
