@@ -41,6 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ModelFacts",
         "ModelSpec",
         "block_boundaries",
+        "block_rate_factors",
         "build_model",
         "describe_model",
         "ensemble_models",

@@ -150,6 +150,28 @@ def test_trainable_blocks_freezes_bottom_blocks_and_batch_norm():
         fv.set_trainable_blocks(model, 6)
 
 
+def test_block_rate_factors_fall_by_the_decay_per_block_below_the_top():
+    model = fv.build_model("vgg16_finetune", num_classes=3, input_shape=(32, 32, 3), weights=None)
+    factors = fv.block_rate_factors(model, 3, 0.5)
+    # every layer of block 4 at a half, of block 3 at a quarter; block 5 and the head
+    # (full rate) and blocks 1-2 (frozen) are not named
+    expected = {
+        layer.name: {"block4": 0.5, "block3": 0.25}[layer.name[:6]]
+        for layer in model.layers
+        if layer.name.startswith(("block3", "block4"))
+    }
+    assert factors == expected and "block3_conv1" in factors and "block4_pool" in factors
+    assert fv.block_rate_factors(model, 3, 1.0) == {}
+    assert fv.block_rate_factors(model, 1, 0.5) == {}
+    everything = fv.block_rate_factors(model, 5, 0.5)
+    assert everything["block1_conv1"] == 0.5**4 and everything["imagenet_preprocessing"] == 0.5**4
+    for bad in (0.0, 1.5, True):
+        with pytest.raises(ValueError, match=r"rate decay per block must be in \(0, 1\]"):
+            fv.block_rate_factors(model, 2, bad)
+    with pytest.raises(ValueError, match=r"trainable_blocks must be in 0\.\.5"):
+        fv.block_rate_factors(model, 6, 0.5)
+
+
 def test_frozen_backbone_runs_in_inference_mode_when_training():
     """A frozen prefix gives the same output in training and inference mode (batch norm
     uses its moving statistics), so its output can be cached."""

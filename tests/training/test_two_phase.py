@@ -174,6 +174,45 @@ def test_weight_decay_shrinks_each_weight_apart_from_the_gradient_step():
         fv.fine_tune(vgg(), data, 1, 0, weight_decay=-1.0)
 
 
+def test_phase_two_trains_lower_blocks_at_their_decayed_rates(tmp_path):
+    # one full-batch Adam step of phase 2 from the same head: block 4's change is half
+    # and block 3's a quarter of their change at the full rate; block 5's is the same
+    data = tiny_image_data(per_class=8, size=SIZE, batch_size=24)
+    start = vgg().get_weights()
+    changes = []
+    for decay in (1.0, 0.5):
+        model = vgg()
+        model.set_weights(start)
+        before = weights_by_layer(model)
+        fv.fine_tune(
+            model,
+            data,
+            head_epochs=1,
+            finetune_epochs=1,
+            trainable_blocks=3,
+            finetune_learning_rate=1e-3,
+            finetune_rate_decay=decay,
+            checkpoint_dir=tmp_path / str(decay),
+            verbose=0,
+        )
+        after = weights_by_layer(model)
+        changes.append({name: after[name][0] - before[name][0] for name in after if after[name]})
+    full, decayed = changes
+    for name, factor in (("block5_conv1", 1.0), ("block4_conv3", 0.5), ("block3_conv1", 0.25)):
+        ratio = np.abs(decayed[name]).sum() / np.abs(full[name]).sum()
+        np.testing.assert_allclose(ratio, factor, rtol=1e-3, err_msg=name)
+        # each element to a thousandth of a full-rate Adam step (float32 rounding of
+        # weight + step loses a few digits of the step)
+        np.testing.assert_allclose(decayed[name], factor * full[name], atol=1e-3 * 1e-3)
+    assert not np.abs(decayed["block2_conv2"]).any()
+    tune = json.loads((tmp_path / "0.5" / "finetune" / "settings.json").read_text())
+    assert tune["rate_factors"]["block4_conv1"] == 0.5 and "rate_factors" not in json.loads(
+        (tmp_path / "1.0" / "finetune" / "settings.json").read_text()
+    )
+    saved = fv.load_model(tmp_path / "0.5" / "model.keras")  # its optimizer is registered
+    assert fv.model_facts(saved).training["rate_factors"]["block3_conv1"] == 0.25
+
+
 def test_bad_finetune_schedule_fails_before_training():
     with pytest.raises(ValueError, match="finetune_schedule 'cosin'.*constant, cosine"):
         fv.fine_tune(vgg(), tiny_image_data(size=SIZE), 1, 1, finetune_schedule="cosin")

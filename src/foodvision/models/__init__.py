@@ -26,6 +26,7 @@ import foodvision.layers  # noqa: F401  (registers foodvision>... layers for loa
 from foodvision.models import cnn, transfer  # noqa: F401  (registers the builders)
 from foodvision.models.blocks import (
     block_boundaries,
+    block_rate_factors,
     frozen_boundary,
     set_trainable_blocks,
     split_at,
@@ -79,6 +80,7 @@ __all__ = [
     "WeightsMismatchError",
     "WeightsUnavailableError",
     "block_boundaries",
+    "block_rate_factors",
     "build_model",
     "describe_model",
     "ensemble_models",

@@ -111,6 +111,51 @@ def set_trainable_blocks(
     return model
 
 
+def block_rate_factors(
+    model: Any, trainable_blocks: int, decay: float, *, blocks: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Learning-rate factors that fall by ``decay`` per block below the top one.
+
+    The top block (and the head above it) trains at the full rate, the block below it at
+    ``decay`` times it, the next at ``decay**2``, down to the lowest of the
+    ``trainable_blocks`` top blocks (discriminative fine-tuning, Howard & Ruder 2018).
+
+    Args:
+        model: A model with block boundaries (see :func:`block_boundaries`).
+        trainable_blocks: How many top blocks train.
+        decay: Factor between a block's rate and the rate of the block above it, in
+            ``(0, 1]``; 1 gives every block the full rate (no factors).
+        blocks: Boundaries, bottom to top; default :func:`block_boundaries`.
+
+    Returns:
+        ``{layer name: factor}`` for the layers of the blocks below the top one, as
+        :func:`foodvision.train`'s ``rate_factors`` takes them.
+
+    Example:
+        >>> block_rate_factors(vgg16_model, 2, 0.5)  # doctest: +SKIP
+        {'block4_conv1': 0.5, 'block4_conv2': 0.5, 'block4_conv3': 0.5, 'block4_pool': 0.5}
+
+    """
+    if isinstance(decay, bool) or not (isinstance(decay, int | float) and 0 < decay <= 1):
+        raise ValueError(f"a rate decay per block must be in (0, 1], got {decay!r}")
+    blocks = tuple(blocks) if blocks is not None else block_boundaries(model)
+    if not 0 <= trainable_blocks <= len(blocks):
+        raise ValueError(
+            f"trainable_blocks must be in 0..{len(blocks)} for {model.name!r}, "
+            f"got {trainable_blocks!r}"
+        )
+    if decay == 1:
+        return {}
+    ends = [_index(model, name, blocks) for name in blocks]
+    factors = {}
+    for below_top in range(1, trainable_blocks):
+        top = len(blocks) - 1 - below_top
+        start = ends[top - 1] + 1 if top > 0 else 0
+        for layer in model.layers[start : ends[top] + 1]:
+            factors[layer.name] = float(decay**below_top)
+    return factors
+
+
 def frozen_boundary(model: Any, blocks: Sequence[str] | None = None) -> str | None:
     """The highest block boundary below which nothing trains, or ``None``.
 

@@ -89,6 +89,7 @@ def load_model(path: str | os.PathLike, *, safe_mode: bool = True, compile: bool
     import keras
 
     import foodvision.layers  # noqa: F401  (registers foodvision>... classes)
+    import foodvision.training.rate_factors  # noqa: F401  (and the optimizers it compiles)
     from foodvision.models.model_file import FACTS_ATTRIBUTE, read_facts
 
     try:

@@ -7,7 +7,7 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from foodvision.training.processes import (
     process_count,
     process_index,
 )
+from foodvision.training.rate_factors import layer_rate_factors
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 logger = get_logger(__name__)
@@ -207,6 +208,7 @@ def train(
     class_weight: dict[int, float] | str | None = None,
     label_smoothing: float = 0.0,
     weight_decay: float = 0.0,
+    rate_factors: Mapping[str, float] | None = None,
     freeze_backbone: bool | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = True,
@@ -274,6 +276,11 @@ def train(
             shrinks each weight by ``learning rate * weight_decay`` of itself, apart
             from the gradient step (Keras's ``weight_decay`` of every optimizer: Adam
             with it is AdamW); 0 applies none. Used when the model is not compiled yet.
+        rate_factors: ``{layer name: factor}``: those layers train at ``factor`` times
+            the learning rate (e.g. lower blocks of a pretrained network more gently,
+            see :mod:`foodvision.training.rate_factors`; decay stays at the full rate).
+            Used when the model is not compiled yet; ``None`` trains every layer at the
+            rate.
         freeze_backbone: Freeze the backbone of a transfer model and train its head
             only. ``None``: freeze it for registered transfer models; ``False``: train
             the model as its layers' ``trainable`` flags say.
@@ -308,9 +315,9 @@ def train(
         model_file: Write ``model.keras`` and its card into ``checkpoint_dir`` at the end.
         on_change: What resuming does when the run in ``checkpoint_dir`` began with other
             training settings (learning rate, optimizer, schedule, warm-up, augmentation,
-            label smoothing, class weights, batch size, precision; the number of epochs
-            too under the cosine schedule, which it shapes): ``"error"`` refuses, naming
-            what changed; ``"restart"`` starts over, saying so.
+            label smoothing, class weights, rate factors, batch size, precision; the
+            number of epochs too under the cosine schedule, which it shapes):
+            ``"error"`` refuses, naming what changed; ``"restart"`` starts over, saying so.
 
     Returns:
         The ``keras.callbacks.History``; with ``checkpoint_dir`` it holds every epoch
@@ -335,7 +342,9 @@ def train(
     settings = dict(learning_rate=learning_rate, optimizer=optimizer, schedule=schedule)
     settings.update(warmup_epochs=warmup_epochs, augmentation=augmentation, epochs=epochs)
     settings.update(label_smoothing=label_smoothing, class_weight=class_weight)
+    settings.update(rate_factors=dict(rate_factors or {}))
     settings = run_settings(data, precision=precision, weight_decay=weight_decay, **settings)
+    factors = layer_rate_factors(model, rate_factors)  # the copy trained has the same names
     class_weights = resolve_class_weight(class_weight, data)
     freeze_pretrained(model, freeze_backbone)
     _start(seed)
@@ -343,9 +352,7 @@ def train(
     inputs = training_datasets(
         data, augmentation, seed, augment_on, devices=device_count(distribution)
     )
-    train_ds, val_ds = inputs.train, inputs.val
-    monitor = monitor or ("val_accuracy" if val_ds is not None else "accuracy")
-    mode = "min" if "loss" in monitor else "max"
+    monitor = monitor or ("val_accuracy" if inputs.val is not None else "accuracy")
     steps_per_epoch = math.ceil(num_train / data.batch_size)
     rate = learning_rate_schedule(
         schedule, learning_rate, steps_per_epoch * epochs, warmup_epochs * steps_per_epoch
@@ -355,7 +362,7 @@ def train(
     with training_copy(model, precision, distribution) as net:
         compile_defaults(
             net,
-            optimizer=make_optimizer(optimizer, rate, weight_decay),
+            optimizer=make_optimizer(optimizer, rate, weight_decay, factors),
             learning_rate=rate,
             mixed_labels=inputs.mixed_labels,
             label_smoothing=label_smoothing,
@@ -365,8 +372,8 @@ def train(
         net.steps_per_execution = steps_per_execution
         latest, rows = _restore(directory, net, resume, settings, on_change)
         initial_epoch = int(latest["epoch"]) if latest else 0
-        if hasattr(train_ds, "epoch"):  # an ArraySplit draws its order from the epoch
-            train_ds.epoch = initial_epoch
+        if hasattr(inputs.train, "epoch"):  # an ArraySplit draws its order from the epoch
+            inputs.train.epoch = initial_epoch
         finished = latest is not None and (latest.get("stopped_early") or initial_epoch >= epochs)
         history = keras.callbacks.History()
         history.set_model(net)
@@ -380,13 +387,13 @@ def train(
                 latest,
                 schedule=schedule,
                 monitor=monitor,
-                mode=mode,
+                mode="min" if "loss" in monitor else "max",
                 early_stopping=early_stopping,
                 tensorboard=tensorboard,
             )
             history = net.fit(
-                train_ds,
-                validation_data=val_ds,
+                inputs.train,
+                validation_data=inputs.val,
                 steps_per_epoch=inputs.steps_per_epoch,
                 epochs=epochs,
                 initial_epoch=initial_epoch,
@@ -481,8 +488,9 @@ def run_settings(data: Any, **settings: Any) -> dict[str, Any]:
     """
     optimizer = settings["optimizer"]
     class_weight = settings["class_weight"]
-    if not settings.get("weight_decay"):  # recorded when used: older runs still resume
-        settings.pop("weight_decay", None)
+    for key in ("weight_decay", "rate_factors"):  # recorded when used: older runs resume
+        if not settings.get(key):
+            settings.pop(key, None)
     if isinstance(class_weight, dict):
         class_weight = {str(k): float(v) for k, v in class_weight.items()}
     return {

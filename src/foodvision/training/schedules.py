@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import keras
 
 from foodvision.base.option_names import SCHEDULES
+from foodvision.training.rate_factors import scaled_optimizer
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -49,12 +51,17 @@ def learning_rate_schedule(
 
 
 def make_optimizer(
-    optimizer: str | keras.optimizers.Optimizer, learning_rate: Any, weight_decay: float = 0.0
+    optimizer: str | keras.optimizers.Optimizer,
+    learning_rate: Any,
+    weight_decay: float = 0.0,
+    rate_factors: Mapping[str, float] | None = None,
 ) -> keras.optimizers.Optimizer:
     """Return an optimizer by name (``adam``, ``adamw``, ``sgd``, ``rmsprop``) or as given.
 
     ``weight_decay`` > 0 is Keras's decoupled weight decay of that optimizer (``adamw``
-    keeps its own default of 0.004 otherwise); an optimizer object is returned as given.
+    keeps its own default of 0.004 otherwise); ``rate_factors`` (``{variable path:
+    factor}``, see :mod:`foodvision.training.rate_factors`) scales those variables'
+    learning rate. An optimizer object is returned as given.
 
     Example:
         >>> make_optimizer("adam", 1e-3, weight_decay=0.05).weight_decay
@@ -67,7 +74,9 @@ def make_optimizer(
             f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)} "
             "or pass a keras.optimizers.Optimizer"
         )
-    decay = {"weight_decay": float(weight_decay)} if weight_decay else {}
+    options: dict[str, Any] = {"weight_decay": float(weight_decay)} if weight_decay else {}
     if optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9, **decay)
-    return OPTIMIZERS[optimizer](learning_rate, **decay)
+        options["momentum"] = 0.9
+    if rate_factors:
+        return scaled_optimizer(optimizer, learning_rate, rate_factors, **options)
+    return OPTIMIZERS[optimizer](learning_rate, **options)

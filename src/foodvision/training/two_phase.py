@@ -30,7 +30,13 @@ import keras
 from foodvision.base.checks import check_int
 from foodvision.base.log import Progress
 from foodvision.base.option_names import SCHEDULES
-from foodvision.models import frozen_boundary, predict_arrays, set_trainable_blocks, split_at
+from foodvision.models import (
+    block_rate_factors,
+    frozen_boundary,
+    predict_arrays,
+    set_trainable_blocks,
+    split_at,
+)
 from foodvision.training import state
 from foodvision.training.averaging import WeightAverage
 from foodvision.training.callbacks import EpochTimer
@@ -53,6 +59,7 @@ from foodvision.training.fit import (
 from foodvision.training.model_output import write_run_model
 from foodvision.training.placement import device_count, resolve_distribution, training_copy
 from foodvision.training.processes import is_chief, process_count
+from foodvision.training.rate_factors import layer_rate_factors
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 
@@ -105,10 +112,13 @@ class FineTuneResult:
         return merged
 
 
-def _compile(model: keras.Model, learning_rate: Any, trainer: _PhaseTrainer) -> None:
+def _compile(
+    model: keras.Model, learning_rate: Any, trainer: _PhaseTrainer, run: _PhaseRun
+) -> None:
     devices = device_count(resolve_distribution(trainer.distribution))
+    factors = layer_rate_factors(model, run.rate_factors)
     model.compile(
-        optimizer=make_optimizer(trainer.optimizer, learning_rate, trainer.weight_decay),
+        optimizer=make_optimizer(trainer.optimizer, learning_rate, trainer.weight_decay, factors),
         loss=sparse_loss(trainer.label_smoothing),
         **accuracy_metric(padded=devices > 1),
     )
@@ -193,6 +203,7 @@ class _PhaseTrainer:
             "augmentation": run.augmentation,
             "label_smoothing": self.label_smoothing,
             "weight_decay": self.weight_decay,
+            "rate_factors": run.rate_factors,
             "class_weight": self.class_weight,
             "precision": self.precision,
         }
@@ -212,13 +223,18 @@ class _PhaseTrainer:
 
 @dataclasses.dataclass(frozen=True)
 class _PhaseRun:
-    """What one phase trains: epochs, peak rate, schedule and augmentation."""
+    """What one phase trains: epochs, peak rate, schedule, augmentation, rate factors.
+
+    ``rate_factors``: ``{layer name: factor}`` of the layers that train below the full
+    rate (see :func:`foodvision.models.block_rate_factors`).
+    """
 
     epochs: int
     learning_rate: float
     schedule: str = "constant"
     warmup_epochs: int = 0
     augmentation: Any = None
+    rate_factors: dict[str, float] | None = None
 
 
 @dataclasses.dataclass
@@ -280,6 +296,14 @@ def _through(part: keras.Model, inputs: Any, split: str, boundary: str) -> Any:
         return predict_arrays(part, inputs, progress=bar)
 
 
+def _block_factors(
+    model: keras.Model, trainable_blocks: int, decay: float, run_phase2: bool
+) -> dict[str, float] | None:
+    """Phase 2's ``{layer name: rate factor}``; ``None`` when every layer has the full rate."""
+    factors = block_rate_factors(model, trainable_blocks if run_phase2 else 0, decay)
+    return factors or None
+
+
 def _check_phase2_options(finetune_epochs: int, average: int, schedule: str) -> None:
     check_int("finetune_average_epochs", average, 0)
     if average > finetune_epochs:
@@ -304,6 +328,7 @@ def fine_tune(
     finetune_schedule: str = "constant",
     finetune_warmup_epochs: int = 0,
     finetune_average_epochs: int = 0,
+    finetune_rate_decay: float = 1.0,
     optimizer: str = "adam",
     augmentation: Any = None,
     augment_on: str = "auto",
@@ -345,6 +370,10 @@ def fine_tune(
             of phase 2's last this many epochs (stochastic weight averaging, see
             :class:`foodvision.WeightAverage`); phase 2 then runs all its epochs,
             without early stopping. 0 keeps the best (or last) epoch.
+        finetune_rate_decay: In phase 2, each trainable block below the top one trains
+            at this factor of the rate of the block above it (the top block and the
+            head at the full rate; see :func:`foodvision.models.block_rate_factors`).
+            1 trains them all at the full rate.
         optimizer: Optimizer name for both phases.
         augmentation: Augmentation preset or layer; the images then change every epoch,
             so the whole model runs every epoch of the augmented phases (no feature
@@ -424,6 +453,7 @@ def fine_tune(
         finetune_schedule,
         finetune_warmup_epochs,
         augmentation,
+        _block_factors(model, trainable_blocks, finetune_rate_decay, run_phase2),
     )
     skippable = cache_head and run_phase2 and not cache_tune
     resumes_phase2 = _check_saved_phases(trainer, model, data, (head_run, tune_run), skippable)
@@ -521,6 +551,7 @@ def _save_model(
         "trainable_blocks": trainable_blocks if tune_run is not None else 0,
         "learning_rate": head_run.learning_rate,
         "finetune_learning_rate": tune_run.learning_rate if tune_run is not None else None,
+        **({"rate_factors": tune_run.rate_factors} if tune_run and tune_run.rate_factors else {}),
         "averaged_epochs": result.averaged_epochs,
         "augmentation": augmentation_name((tune_run or head_run).augmentation),
         "label_smoothing": trainer.label_smoothing,
@@ -555,10 +586,10 @@ def _train_head(
 ) -> tuple[keras.callbacks.History, _Trained]:
     """Phase 1: the head on the frozen backbone (on cached features when there are)."""
     if features is None:
-        _compile(model, run.learning_rate, trainer)
+        _compile(model, run.learning_rate, trainer, run)
         return trainer(model, "head", data, run), (None, None)
     _, tail = split_at(model, features.head_boundary)
-    _compile(tail, run.learning_rate, trainer)
+    _compile(tail, run.learning_rate, trainer, run)
     head_data = features_to_data(features.head_splits, data, trainer.seed or 0)
     history = trainer(tail, "head", head_data, run)
     return history, (tail, features.head_splits["test"])
@@ -605,7 +636,7 @@ def _train_top_blocks(
         last: _Trained = (net, features.splits["test"])
     else:
         net, tune_data, last = model, data, (None, None)
-    _compile(net, rate, trainer)
+    _compile(net, rate, trainer, run)
     history = trainer(net, "finetune", tune_data, run, averaging)
     averaged = averaging.apply(net) if averaging is not None else 0
     return history, last, averaged

@@ -247,10 +247,12 @@ def test_train_fine_tunes_a_transfer_model_in_two_phases(
     args += ["--out", str(tmp_path / "run"), "--head-epochs", "3", "--finetune-epochs", "2"]
     args += ["--trainable-blocks", "2", "--finetune-learning-rate", "3e-5"]
     args += ["--label-smoothing", "0.1", "--class-weight", "balanced", "--no-resume"]
-    args += ["--schedule", "cosine"]
+    args += ["--schedule", "cosine", "--finetune-rate-decay", "0.5"]
     monkeypatch.setenv("FOODVISION_WEIGHTS_DIR", str(tmp_path / "none"))
     assert main([*args, "--epochs", "4"]) == 2
     assert "give --head-epochs and --finetune-epochs instead" in capsys.readouterr().err
+    assert main([*args, "--finetune-rate-decay", "0"]) == 2
+    assert "--finetune-rate-decay must be in (0, 1], got 0.0" in capsys.readouterr().err
     real_build = fv.build_model
     monkeypatch.setattr(
         "foodvision.models.build_model",
@@ -259,7 +261,7 @@ def test_train_fine_tunes_a_transfer_model_in_two_phases(
     assert main(args) == 0, capsys.readouterr().err
     assert seen["head_epochs"] == 3 and seen["finetune_epochs"] == 2
     assert seen["trainable_blocks"] == 2 and seen["finetune_learning_rate"] == 3e-5
-    assert seen["finetune_schedule"] == "cosine"
+    assert seen["finetune_schedule"] == "cosine" and seen["finetune_rate_decay"] == 0.5
     assert seen["label_smoothing"] == 0.1 and seen["class_weight"] == "balanced"
     assert seen["resume"] is False and seen["augmentation"] is None
     assert seen["model"] == "vgg16_finetune"

@@ -84,6 +84,8 @@ def test_each_step_says_how_it_trains_and_the_plan_sizes_it_by_that():
         ("finetune_schedule", "cosin", "finetune_schedule must be one of"),
         ("transfer_label_smoothing", 1.0, r"transfer_label_smoothing must be in \[0, 1\)"),
         ("transfer_weight_decay", -0.1, "transfer_weight_decay must be >= 0"),
+        ("finetune_rate_decay", 0.0, r"finetune_rate_decay must be in \(0, 1\], got 0.0"),
+        ("finetune_rate_decay", 2, r"finetune_rate_decay must be in \(0, 1\], got 2"),
         ("transfer_tta", "mirror", "transfer_tta: unknown test-time augmentation view"),
         ("scratch_tta", "flip,spin", "scratch_tta: unknown test-time augmentation view"),
         ("scratch_tta", True, "scratch_tta must be None or views such as 'flip,zoom', got True"),
@@ -164,6 +166,7 @@ def test_step5_trains_with_the_profiles_phase_two_settings(monkeypatch, tmp_path
         finetune_warmup_epochs=1,
         transfer_label_smoothing=0.1,
         transfer_weight_decay=0.05,
+        finetune_rate_decay=0.5,
     )
     row = fv.study_plan(profile, steps=[5])[0]
     data = SimpleNamespace(num_classes=3, image_size=(32, 32))
@@ -172,7 +175,7 @@ def test_step5_trains_with_the_profiles_phase_two_settings(monkeypatch, tmp_path
         steps.run_transfer(row, context)
     assert seen["finetune_schedule"] == "cosine" and seen["finetune_warmup_epochs"] == 1
     assert seen["label_smoothing"] == 0.1 and seen["weight_decay"] == 0.05
-    assert seen["finetune_epochs"] == 4
+    assert seen["finetune_epochs"] == 4 and seen["finetune_rate_decay"] == 0.5
 
 
 def test_scratch_steps_build_their_models_with_the_profiles_options(monkeypatch, tmp_path):

@@ -207,6 +207,8 @@ def test_changed_settings_rerun_only_the_steps_they_touch(study, tiny_data):
     assert changed(dataclasses.replace(TINY, transfer_refit=True)) == [5]
     assert changed(dataclasses.replace(TINY, transfer_members=2)) == [5]
     assert changed(dataclasses.replace(TINY, transfer_members=1)) == []
+    assert changed(dataclasses.replace(TINY, finetune_rate_decay=0.5)) == [5]
+    assert changed(dataclasses.replace(TINY, finetune_rate_decay=1.0)) == []
     # end to end: the finished step 1 is reused under the new step-5 setting
     again = fv.run_study(
         tiny_data, out_dir=study.out_dir, steps=[1], profile=longer_head, verbose=0

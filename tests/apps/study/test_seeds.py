@@ -266,6 +266,18 @@ def test_the_page_counts_the_feature_pass_of_every_seed():
     assert "ran once per seed over the images (900s in all," in step_details({**step, "seeds": 3})
 
 
+def test_the_page_gives_phase_twos_rates_per_block():
+    from foodvision.apps.study.page import step_details
+
+    step = {"head_epochs": 30, "finetune_epochs": 20, "trainable_blocks": 3}
+    assert "times the learning rate" not in step_details(step)
+    decayed = step_details({**step, "rate_decay": 0.5, "averaged_epochs": 5})
+    assert (
+        "top 3 block(s) trainable, each block below the top one at 0.5 times the learning "
+        "rate of the block above it, ending with the mean of the weights of its last 5"
+    ) in decayed
+
+
 def test_the_page_says_how_a_refit_fixed_its_phase_one():
     from foodvision.apps.study.page import step_details
 

@@ -77,6 +77,13 @@ def add_parser(commands: Any) -> None:
     )
     transfer.add_argument("--trainable-blocks", type=int, default=1, help="blocks of phase 2")
     transfer.add_argument("--finetune-learning-rate", type=float, default=1e-5)
+    transfer.add_argument(
+        "--finetune-rate-decay",
+        type=float,
+        default=1.0,
+        help="phase 2: each block below the top one at this factor of the rate of the block "
+        "above it (default 1: all at the full rate)",
+    )
     parser.add_argument(
         "--resume",
         action=argparse.BooleanOptionalAction,
@@ -163,6 +170,10 @@ def _check_options(args: argparse.Namespace, transfer: bool) -> None:
         check_int("--finetune-epochs", args.finetune_epochs, 0)
         check_int("--trainable-blocks", args.trainable_blocks, 0)
         check_positive("--finetune-learning-rate", args.finetune_learning_rate)
+        if not 0 < args.finetune_rate_decay <= 1:
+            raise ValueError(
+                f"--finetune-rate-decay must be in (0, 1], got {args.finetune_rate_decay}"
+            )
     elif args.epochs is not None:
         check_int("--epochs", args.epochs, 1)
     check_positive("--learning-rate", args.learning_rate)
@@ -203,6 +214,7 @@ def _fine_tune(model: Any, data: Any, args: argparse.Namespace, options: dict[st
         trainable_blocks=args.trainable_blocks,
         learning_rate=args.learning_rate,
         finetune_learning_rate=args.finetune_learning_rate,
+        finetune_rate_decay=args.finetune_rate_decay,
         finetune_schedule=args.schedule,
         augmentation=augmentation,
         augment_head=False,

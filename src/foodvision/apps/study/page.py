@@ -134,6 +134,22 @@ def _settings(values: Mapping[str, Any]) -> str:
     )
 
 
+def _phase2_extras(step: Mapping[str, Any]) -> str:
+    """The rates per block and the weight averaging of phase 2, as the end of a clause."""
+    text = ""
+    if step.get("rate_decay"):
+        text += (
+            f", each block below the top one at {step['rate_decay']:g} times the learning "
+            "rate of the block above it"
+        )
+    if step.get("averaged_epochs"):
+        text += (
+            f", ending with the mean of the weights of its last {step['averaged_epochs']} "
+            "epochs (weight averaging)"
+        )
+    return text
+
+
 def step_details(step: Mapping[str, Any]) -> str:
     """What the page says under a step of ``summary.json``: options, search, phases.
 
@@ -164,13 +180,7 @@ def step_details(step: Mapping[str, Any]) -> str:
         )
         phase2 = (
             f"phase 2: {tuned} epochs with the top {step.get('trainable_blocks')} block(s) "
-            f"trainable{augmented}"
-            + (
-                f", ending with the mean of the weights of its last {step['averaged_epochs']} "
-                "epochs (weight averaging)"
-                if step.get("averaged_epochs")
-                else ""
-            )
+            f"trainable{augmented}{_phase2_extras(step)}"
             if tuned
             else "no phase 2 in this profile: the base stayed frozen"
         )

@@ -170,6 +170,9 @@ class StudyProfile:
         finetune_average_epochs: Step 5, phase 2 ends with the mean of the weights
             of its last this many epochs (stochastic weight averaging) and runs all
             its epochs; 0 keeps the best epoch.
+        finetune_rate_decay: Step 5, phase 2: each trainable block below the top one
+            trains at this factor of the rate of the block above it (see
+            :func:`foodvision.models.block_rate_factors`); 1: all at the full rate.
         transfer_augmentation: Step 5, augmentation preset of phase 2 (``None``: none).
             Phase 1 always trains on cached features of the un-augmented images.
         transfer_label_smoothing: Step 5, label smoothing of both phases' loss.
@@ -234,6 +237,7 @@ class StudyProfile:
     finetune_schedule: str = "constant"
     finetune_warmup_epochs: int = 0
     finetune_average_epochs: int = 0
+    finetune_rate_decay: float = 1.0
     transfer_augmentation: str | None = None
     transfer_label_smoothing: float = 0.0
     transfer_weight_decay: float = 0.0
@@ -276,6 +280,9 @@ class StudyProfile:
                     "transfer_label_smoothing must be in [0, 1), got "
                     f"{self.transfer_label_smoothing!r}"
                 )
+            decay = self.finetune_rate_decay
+            if isinstance(decay, bool) or not (isinstance(decay, int | float) and 0 < decay <= 1):
+                raise ValueError(f"finetune_rate_decay must be in (0, 1], got {decay!r}")
             if not self.transfer_weight_decay >= 0:
                 raise ValueError(
                     f"transfer_weight_decay must be >= 0, got {self.transfer_weight_decay!r}"

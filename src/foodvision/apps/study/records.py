@@ -48,6 +48,7 @@ _TRANSFER_SETTINGS = frozenset(
         "finetune_schedule",
         "finetune_warmup_epochs",
         "finetune_average_epochs",
+        "finetune_rate_decay",
         "transfer_augmentation",
         "transfer_label_smoothing",
         "transfer_weight_decay",
@@ -119,6 +120,8 @@ def step_settings(profile: StudyProfile, row: PlannedStep) -> dict[str, Any]:
             settings["transfer_refit"] = True
         if settings.pop("transfer_members") > 1:
             settings["transfer_members"] = profile.transfer_members
+        if settings.pop("finetune_rate_decay") != 1:
+            settings["finetune_rate_decay"] = profile.finetune_rate_decay
     if row.kind != "transfer":
         settings["epochs"] = settings["epochs"][str(row.step)]
         # unset: the same settings as before these fields existed
