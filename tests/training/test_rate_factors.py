@@ -113,3 +113,53 @@ def test_train_records_the_factors_and_a_change_is_refused(tmp_path):
         run({"block1_conv1": 0.25}, epochs=2, checkpoint_dir=tmp_path)
     with pytest.raises(ValueError, match=r"does not have: \['block9'\]"):
         run({"block9": 0.5})
+
+
+def test_factors_that_would_be_ignored_or_match_nothing_are_refused():
+    data = tiny_image_data(per_class=4, size=8, batch_size=12)
+    model = fv.build_model("baseline_cnn", num_classes=3, input_shape=(8, 8, 3))
+    factors = {"block1_conv1": 0.5}
+    with pytest.raises(ValueError, match="optimizer given by name"):
+        fv.train(model, data, 1, optimizer=keras.optimizers.SGD(0.1), rate_factors=factors)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="compiled already, with an optimizer without these"):
+        fv.train(model, data, 1, rate_factors=factors, verbose=0)
+    # an optimizer whose factors name variables it does not train
+    lost = make_optimizer("adam", 1e-3, rate_factors={"elsewhere/kernel": 0.5})
+    model.compile(lost, "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="none of the rate factors' variables"):
+        model.train_on_batch(np.zeros((2, 8, 8, 3), "float32"), np.zeros(2, "int32"))
+
+
+def test_factors_reach_a_nested_model_trained_as_a_mixed_precision_copy(tmp_path):
+    # the variables of a loaded nested model change their paths when it is cloned for
+    # mixed precision: the factors are keyed by the copy's own paths
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 3))
+    inner = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Conv2D(4, 3)],
+        name="inner",
+    )
+    pooled = keras.layers.GlobalAveragePooling2D()(inner(inputs))
+    built = keras.Model(inputs, keras.layers.Dense(3, activation="softmax", name="out")(pooled))
+    path = fv.save_model(built, tmp_path / "nested.keras")
+    data = tiny_image_data(per_class=4, size=8, batch_size=12)
+    changes = []
+    for factors in (None, {"inner": 0.5}):
+        model = fv.load_model(path, compile=False)
+        start = model.get_weights()
+        fv.train(
+            model,
+            data,
+            1,
+            augmentation=None,
+            rate_factors=factors,
+            precision="mixed_bfloat16",
+            verbose=0,
+        )
+        changes.append([a - b for a, b in zip(model.get_weights(), start)])
+    plain, scaled = changes
+    kernel = [w.path for w in model.weights].index(model.get_layer("inner").weights[0].path)
+    ratio = np.abs(scaled[kernel]).sum() / np.abs(plain[kernel]).sum()
+    assert ratio == pytest.approx(0.5, rel=1e-2)
+    assert np.abs(scaled[-1]).sum() == pytest.approx(np.abs(plain[-1]).sum(), rel=1e-2)

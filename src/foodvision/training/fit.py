@@ -44,7 +44,7 @@ from foodvision.training.processes import (
     process_count,
     process_index,
 )
-from foodvision.training.rate_factors import layer_rate_factors
+from foodvision.training.rate_factors import check_rate_factors, layer_rate_factors
 from foodvision.training.schedules import learning_rate_schedule, make_optimizer
 
 logger = get_logger(__name__)
@@ -147,6 +147,8 @@ def compile_defaults(
     mixed_labels: bool,
     label_smoothing: float = 0.0,
     padded: bool = False,
+    weight_decay: float = 0.0,
+    rate_factors: Mapping[str, float] | None = None,
 ) -> None:
     """Compile ``model`` with the library's defaults when it is not compiled yet.
 
@@ -157,6 +159,9 @@ def compile_defaults(
         model: The model.
         optimizer: Optimizer name or object.
         learning_rate: Its learning rate or schedule.
+        weight_decay: Decoupled weight decay of an optimizer given by name.
+        rate_factors: ``{layer name: factor}`` of ``model``'s layers (see
+            :mod:`foodvision.training.rate_factors`), for an optimizer given by name.
         mixed_labels: Targets are soft one-hot rows.
         label_smoothing: Label smoothing of the one-hot loss.
         padded: Validation batches carry weights that zero the padding of a
@@ -169,8 +174,11 @@ def compile_defaults(
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     else:
         loss = sparse_loss(label_smoothing)
+    factors = layer_rate_factors(model, rate_factors)
     model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate), loss=loss, **accuracy_metric(padded)
+        optimizer=make_optimizer(optimizer, learning_rate, weight_decay, factors),
+        loss=loss,
+        **accuracy_metric(padded),
     )
 
 
@@ -344,7 +352,7 @@ def train(
     settings.update(label_smoothing=label_smoothing, class_weight=class_weight)
     settings.update(rate_factors=dict(rate_factors or {}))
     settings = run_settings(data, precision=precision, weight_decay=weight_decay, **settings)
-    factors = layer_rate_factors(model, rate_factors)  # the copy trained has the same names
+    check_rate_factors(model, optimizer, rate_factors)
     class_weights = resolve_class_weight(class_weight, data)
     freeze_pretrained(model, freeze_backbone)
     _start(seed)
@@ -353,17 +361,17 @@ def train(
         data, augmentation, seed, augment_on, devices=device_count(distribution)
     )
     monitor = monitor or ("val_accuracy" if inputs.val is not None else "accuracy")
-    steps_per_epoch = math.ceil(num_train / data.batch_size)
-    rate = learning_rate_schedule(
-        schedule, learning_rate, steps_per_epoch * epochs, warmup_epochs * steps_per_epoch
-    )
+    steps = math.ceil(num_train / data.batch_size)
+    rate = learning_rate_schedule(schedule, learning_rate, steps * epochs, warmup_epochs * steps)
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     guard = NaNGuard()
     with training_copy(model, precision, distribution) as net:
         compile_defaults(
             net,
-            optimizer=make_optimizer(optimizer, rate, weight_decay, factors),
+            optimizer=optimizer,
             learning_rate=rate,
+            weight_decay=weight_decay,
+            rate_factors=rate_factors,  # by the copy's own variable paths
             mixed_labels=inputs.mixed_labels,
             label_smoothing=label_smoothing,
             padded=device_count(distribution) > 1,

@@ -35,8 +35,15 @@ class _RateFactors:
         self._factor_of_index: list[float] = []
 
     def build(self, variables: list[Any]) -> None:
+        if self.built:  # its variable indices stay those of the first build
+            return
         super().build(variables)
         self._factor_of_index = [self.rate_factors.get(v.path, 1.0) for v in variables]
+        if self.rate_factors and not set(self.rate_factors) & {v.path for v in variables}:
+            raise ValueError(
+                "none of the rate factors' variables is trained by this optimizer: "
+                f"{sorted(self.rate_factors)[:3]}..."
+            )
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         factor = self._factor_of_index[self._get_variable_index(variable)]
@@ -108,6 +115,36 @@ def layer_rate_factors(model: Any, factors: Mapping[str, float] | None) -> dict[
         for variable in layers[name].weights:
             by_path[variable.path] = float(factor)
     return by_path
+
+
+def check_rate_factors(model: Any, optimizer: Any, factors: Mapping[str, float] | None) -> None:
+    """Refuse ``factors`` (by layer name) that training ``model`` would not apply.
+
+    They apply through an optimizer given by name; an optimizer object is used as given,
+    and a compiled model keeps its optimizer, which must then have these factors already.
+
+    Raises:
+        ValueError: A layer name is unknown or a factor is not positive (see
+            :func:`layer_rate_factors`), or the factors would be ignored.
+
+    Example:
+        >>> check_rate_factors(model, "adam", {"block4_conv1": 0.5})  # doctest: +SKIP
+    """
+    by_path = layer_rate_factors(model, factors)
+    if not by_path:
+        return
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        raise ValueError(
+            "rate_factors apply to an optimizer given by name ('adam', 'adamw', 'sgd', "
+            "'rmsprop'); an optimizer object is used as given"
+        )
+    compiled = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+    inner = getattr(compiled, "inner_optimizer", compiled)  # under loss scaling
+    if compiled is not None and getattr(inner, "rate_factors", None) != by_path:
+        raise ValueError(
+            f"{model.name!r} is compiled already, with an optimizer without these rate "
+            "factors: it keeps that optimizer. Give a model that is not compiled"
+        )
 
 
 def scaled_optimizer(
