@@ -20,10 +20,13 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import keras
+
+from foodvision.base.log import FoodvisionWarning
 
 
 class _RateFactors:
@@ -40,9 +43,12 @@ class _RateFactors:
         super().build(variables)
         self._factor_of_index = [self.rate_factors.get(v.path, 1.0) for v in variables]
         if self.rate_factors and not set(self.rate_factors) & {v.path for v in variables}:
-            raise ValueError(
-                "none of the rate factors' variables is trained by this optimizer: "
-                f"{sorted(self.rate_factors)[:3]}..."
+            # a warning, not an error: a saved model compiled with it must still load
+            warnings.warn(
+                "none of the rate factors' variables is trained by this optimizer "
+                f"({sorted(self.rate_factors)[:3]}...): every variable trains at the full rate",
+                FoodvisionWarning,
+                stacklevel=2,
             )
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
