@@ -166,7 +166,7 @@ def test_block_rate_factors_fall_by_the_decay_per_block_below_the_top():
     everything = fv.block_rate_factors(model, 5, 0.5)
     assert everything["block1_conv1"] == 0.5**4 and everything["imagenet_preprocessing"] == 0.5**4
     for bad in (0.0, 1.5, True):
-        with pytest.raises(ValueError, match=r"rate decay per block must be in \(0, 1\]"):
+        with pytest.raises(ValueError, match=r"rate decay per block must be a number in \(0, 1\]"):
             fv.block_rate_factors(model, 2, bad)
     with pytest.raises(ValueError, match=r"trainable_blocks must be in 0\.\.5"):
         fv.block_rate_factors(model, 6, 0.5)

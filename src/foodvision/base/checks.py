@@ -94,6 +94,20 @@ def check_rate(name: str, value: Any) -> float:
     return _check_unit_interval(name, value, "a number")
 
 
+def check_factor(name: str, value: Any) -> float:
+    """``value`` as a ``float`` when it is a factor in (0, 1] (a rate decay, say).
+
+    Example:
+        >>> check_factor("finetune_rate_decay", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: finetune_rate_decay must be a number in (0, 1], got 0
+    """
+    if not _is_number(value) or not 0 < value <= 1:
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+    return float(value)
+
+
 def check_positive(name: str, value: Any) -> float:
     """``value`` as a ``float`` when it is a finite number above 0 (a learning rate, say).
 

@@ -23,6 +23,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from foodvision.base.checks import check_factor
+
 _CNN_BLOCK = re.compile(r"block(\d+)_pool")
 
 
@@ -136,8 +138,7 @@ def block_rate_factors(
         {'block4_conv1': 0.5, 'block4_conv2': 0.5, 'block4_conv3': 0.5, 'block4_pool': 0.5}
 
     """
-    if isinstance(decay, bool) or not (isinstance(decay, int | float) and 0 < decay <= 1):
-        raise ValueError(f"a rate decay per block must be in (0, 1], got {decay!r}")
+    check_factor("the rate decay per block", decay)
     blocks = tuple(blocks) if blocks is not None else block_boundaries(model)
     if not 0 <= trainable_blocks <= len(blocks):
         raise ValueError(

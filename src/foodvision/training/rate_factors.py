@@ -14,7 +14,7 @@ serialization. Decoupled weight decay is not scaled: it stays at the optimizer's
 
 Example:
     >>> factors = layer_rate_factors(model, {"block4_conv1": 0.5})  # doctest: +SKIP
-    >>> optimizer = scaled_optimizer("adam", 1e-4, factors)  # doctest: +SKIP
+    >>> optimizer = make_optimizer("adam", 1e-4, rate_factors=factors)  # doctest: +SKIP
     >>> model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")  # doctest: +SKIP
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 
 import keras
 
+from foodvision.base.checks import check_positive
 from foodvision.base.log import FoodvisionWarning
 
 
@@ -100,7 +101,8 @@ def layer_rate_factors(model: Any, factors: Mapping[str, float] | None) -> dict[
             named train at the full rate; ``None`` names none.
 
     Returns:
-        ``{variable path: factor}`` for :func:`scaled_optimizer`.
+        ``{variable path: factor}`` for
+        :func:`~foodvision.training.schedules.make_optimizer`.
 
     Raises:
         ValueError: A name is not a layer of ``model``, or a factor is not positive.
@@ -116,8 +118,7 @@ def layer_rate_factors(model: Any, factors: Mapping[str, float] | None) -> dict[
         raise ValueError(f"rate_factors names layers that {model.name!r} does not have: {unknown}")
     by_path = {}
     for name, factor in factors.items():
-        if isinstance(factor, bool) or not (isinstance(factor, int | float) and factor > 0):
-            raise ValueError(f"the rate factor of {name!r} must be positive, got {factor!r}")
+        check_positive(f"the rate factor of {name!r}", factor)
         for variable in layers[name].weights:
             by_path[variable.path] = float(factor)
     return by_path
@@ -151,24 +152,3 @@ def check_rate_factors(model: Any, optimizer: Any, factors: Mapping[str, float] 
             f"{model.name!r} is compiled already, with an optimizer without these rate "
             "factors: it keeps that optimizer. Give a model that is not compiled"
         )
-
-
-def scaled_optimizer(
-    name: str, learning_rate: Any, rate_factors: Mapping[str, float], **options: Any
-) -> keras.optimizers.Optimizer:
-    """The optimizer ``name`` whose variables train at their ``rate_factors`` of the rate.
-
-    Args:
-        name: ``"adam"``, ``"adamw"``, ``"sgd"`` or ``"rmsprop"``.
-        learning_rate: Its learning rate or schedule.
-        rate_factors: ``{variable path: factor}`` (see :func:`layer_rate_factors`).
-        **options: Other arguments of that Keras optimizer.
-
-    Example:
-        >>> scaled_optimizer("sgd", 0.1, {"dense/kernel": 0.1}, momentum=0.9).rate_factors
-        {'dense/kernel': 0.1}
-    """
-    if name not in SCALED_OPTIMIZERS:
-        choices = ", ".join(SCALED_OPTIMIZERS)
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {choices}")
-    return SCALED_OPTIMIZERS[name](learning_rate, rate_factors=rate_factors, **options)

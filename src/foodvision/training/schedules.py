@@ -8,7 +8,7 @@ from typing import Any
 import keras
 
 from foodvision.base.option_names import SCHEDULES
-from foodvision.training.rate_factors import scaled_optimizer
+from foodvision.training.rate_factors import SCALED_OPTIMIZERS
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -78,5 +78,5 @@ def make_optimizer(
     if optimizer == "sgd":
         options["momentum"] = 0.9
     if rate_factors:
-        return scaled_optimizer(optimizer, learning_rate, rate_factors, **options)
+        return SCALED_OPTIMIZERS[optimizer](learning_rate, rate_factors=rate_factors, **options)
     return OPTIMIZERS[optimizer](learning_rate, **options)

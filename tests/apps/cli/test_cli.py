@@ -252,7 +252,7 @@ def test_train_fine_tunes_a_transfer_model_in_two_phases(
     assert main([*args, "--epochs", "4"]) == 2
     assert "give --head-epochs and --finetune-epochs instead" in capsys.readouterr().err
     assert main([*args, "--finetune-rate-decay", "0"]) == 2
-    assert "--finetune-rate-decay must be in (0, 1], got 0.0" in capsys.readouterr().err
+    assert "--finetune-rate-decay must be a number in (0, 1], got 0.0" in capsys.readouterr().err
     real_build = fv.build_model
     monkeypatch.setattr(
         "foodvision.models.build_model",

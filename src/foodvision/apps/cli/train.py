@@ -162,7 +162,7 @@ def _check_options(args: argparse.Namespace, transfer: bool) -> None:
         ValueError: The option's message (the command prints it and exits with 2).
     """
     from foodvision.augment import AUGMENTATION_PRESETS
-    from foodvision.base.checks import check_choice, check_int, check_positive
+    from foodvision.base.checks import check_choice, check_factor, check_int, check_positive
     from foodvision.training.fit import check_run_options
 
     if transfer:
@@ -170,10 +170,7 @@ def _check_options(args: argparse.Namespace, transfer: bool) -> None:
         check_int("--finetune-epochs", args.finetune_epochs, 0)
         check_int("--trainable-blocks", args.trainable_blocks, 0)
         check_positive("--finetune-learning-rate", args.finetune_learning_rate)
-        if not 0 < args.finetune_rate_decay <= 1:
-            raise ValueError(
-                f"--finetune-rate-decay must be in (0, 1], got {args.finetune_rate_decay}"
-            )
+        check_factor("--finetune-rate-decay", args.finetune_rate_decay)
     elif args.epochs is not None:
         check_int("--epochs", args.epochs, 1)
     check_positive("--learning-rate", args.learning_rate)

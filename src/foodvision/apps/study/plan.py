@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from foodvision.augment import AUGMENT_ON, AUGMENTATION_PRESETS
-from foodvision.base.checks import check_choice, check_int
+from foodvision.base.checks import check_choice, check_factor, check_int
 from foodvision.base.option_names import DISTRIBUTIONS, PRECISIONS, SCHEDULES
 
 STEP_KINDS = ("scratch", "search", "transfer")
@@ -280,9 +280,7 @@ class StudyProfile:
                     "transfer_label_smoothing must be in [0, 1), got "
                     f"{self.transfer_label_smoothing!r}"
                 )
-            decay = self.finetune_rate_decay
-            if isinstance(decay, bool) or not (isinstance(decay, int | float) and 0 < decay <= 1):
-                raise ValueError(f"finetune_rate_decay must be in (0, 1], got {decay!r}")
+            check_factor("finetune_rate_decay", self.finetune_rate_decay)
             if not self.transfer_weight_decay >= 0:
                 raise ValueError(
                     f"transfer_weight_decay must be >= 0, got {self.transfer_weight_decay!r}"
