@@ -235,7 +235,7 @@ def run_transfer_variant(data, profile, options, seed, folder=None, views=TEST_T
                 "epochs": epochs,
                 "seconds": seconds,
                 "resumed": outcome.epochs_this_run < epochs,
-                "probabilities": report.tta_probabilities if tta else report.probabilities,
+                "probabilities": report.tta["probabilities"] if tta else report.probabilities,
                 "labels": report.labels,
             }
         )
